@@ -1,0 +1,157 @@
+package escalated
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Config is the desk's configuration. Its keys are the ones the other Escalated ports use.
+type Config struct {
+	// RoutePrefix is where the desk is mounted, without slashes; default "support".
+	RoutePrefix string `json:"route_prefix"`
+	// TicketReferencePrefix starts every ticket reference, e.g. ESC in ESC-00042.
+	TicketReferencePrefix string `json:"ticket_reference_prefix"`
+	// DefaultPriority applies when a new ticket names none.
+	DefaultPriority string `json:"default_priority"`
+	// AllowCustomerClose lets customers close their own tickets.
+	AllowCustomerClose *bool `json:"allow_customer_close"`
+	// AutoCloseResolvedAfterDays closes resolved tickets after this many days; 0 never does.
+	AutoCloseResolvedAfterDays *int `json:"auto_close_resolved_after_days"`
+	// Sla holds the SLA defaults.
+	Sla SlaConfig `json:"sla"`
+	// EnableRealTime turns on realtime updates.
+	EnableRealTime bool `json:"enable_real_time"`
+	// Database is the database URL: postgres://… or a SQLite file path; default escalated.db.
+	Database string `json:"database"`
+	// SecureCookies marks the session cookie Secure; turn it on behind HTTPS.
+	SecureCookies bool `json:"secure_cookies"`
+	// MaxBodyBytes limits request bodies; default 1 MiB.
+	MaxBodyBytes int64 `json:"max_body_bytes"`
+}
+
+// SlaConfig is the SLA section of the configuration.
+type SlaConfig struct {
+	Enabled           bool                `json:"enabled"`
+	BusinessHoursOnly bool                `json:"business_hours_only"`
+	BusinessHours     BusinessHoursConfig `json:"business_hours"`
+}
+
+// BusinessHoursConfig is the default business schedule.
+type BusinessHoursConfig struct {
+	Start    string `json:"start"`
+	End      string `json:"end"`
+	Timezone string `json:"timezone"`
+	Days     []int  `json:"days"`
+}
+
+// DefaultConfig returns the configuration the other ports ship with.
+func DefaultConfig() Config {
+	return Config{
+		RoutePrefix:                "support",
+		TicketReferencePrefix:      "ESC",
+		DefaultPriority:            "medium",
+		AllowCustomerClose:         ptr(true),
+		AutoCloseResolvedAfterDays: ptr(7),
+		Sla: SlaConfig{
+			Enabled: true,
+			BusinessHours: BusinessHoursConfig{
+				Start: "09:00", End: "17:00", Timezone: "UTC", Days: []int{1, 2, 3, 4, 5},
+			},
+		},
+		Database:     "escalated.db",
+		MaxBodyBytes: 1 << 20,
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// withDefaults fills every unset key from DefaultConfig.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.RoutePrefix == "" {
+		c.RoutePrefix = d.RoutePrefix
+	}
+	c.RoutePrefix = strings.Trim(c.RoutePrefix, "/")
+	if c.TicketReferencePrefix == "" {
+		c.TicketReferencePrefix = d.TicketReferencePrefix
+	}
+	if c.DefaultPriority == "" {
+		c.DefaultPriority = d.DefaultPriority
+	}
+	if c.AllowCustomerClose == nil {
+		c.AllowCustomerClose = d.AllowCustomerClose
+	}
+	if c.AutoCloseResolvedAfterDays == nil {
+		c.AutoCloseResolvedAfterDays = d.AutoCloseResolvedAfterDays
+	}
+	if c.Sla.BusinessHours.Start == "" {
+		c.Sla.BusinessHours = d.Sla.BusinessHours
+	}
+	if c.Database == "" {
+		c.Database = d.Database
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = d.MaxBodyBytes
+	}
+	return c
+}
+
+// LoadConfig reads the configuration the standalone server uses: the defaults, then the JSON
+// file at path (if it exists; "" skips it), then ESCALATED_* environment variables.
+func LoadConfig(path string, getenv func(string) string) (Config, error) {
+	c := DefaultConfig()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		switch {
+		case err == nil:
+			dec := json.NewDecoder(strings.NewReader(string(b)))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&c); err != nil {
+				return c, fmt.Errorf("config: %s: %w", path, err)
+			}
+		case !os.IsNotExist(err):
+			return c, fmt.Errorf("config: %w", err)
+		}
+	}
+	str := map[string]*string{
+		"ESCALATED_DATABASE_URL":            &c.Database,
+		"ESCALATED_ROUTE_PREFIX":            &c.RoutePrefix,
+		"ESCALATED_TICKET_REFERENCE_PREFIX": &c.TicketReferencePrefix,
+		"ESCALATED_DEFAULT_PRIORITY":        &c.DefaultPriority,
+	}
+	for k, p := range str {
+		if v := getenv(k); v != "" {
+			*p = v
+		}
+	}
+	bools := map[string]**bool{"ESCALATED_ALLOW_CUSTOMER_CLOSE": &c.AllowCustomerClose}
+	for k, p := range bools {
+		if v := getenv(k); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return c, fmt.Errorf("config: %s=%q is not true or false", k, v)
+			}
+			*p = &b
+		}
+	}
+	for k, p := range map[string]*bool{"ESCALATED_ENABLE_REAL_TIME": &c.EnableRealTime, "ESCALATED_SECURE_COOKIES": &c.SecureCookies} {
+		if v := getenv(k); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return c, fmt.Errorf("config: %s=%q is not true or false", k, v)
+			}
+			*p = b
+		}
+	}
+	if v := getenv("ESCALATED_AUTO_CLOSE_RESOLVED_AFTER_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return c, fmt.Errorf("config: ESCALATED_AUTO_CLOSE_RESOLVED_AFTER_DAYS=%q is not a whole number of days", v)
+		}
+		c.AutoCloseResolvedAfterDays = &n
+	}
+	return c, nil
+}

@@ -1,0 +1,196 @@
+// Package escalated is an embeddable helpdesk. Create a Desk with New, mount Desk.Handler()
+// under the route prefix (default /support), and run Desk.Run for background work.
+//
+//	desk, err := escalated.New(escalated.Config{Database: "escalated.db"},
+//		escalated.WithIdentityResolver(func(r *http.Request) (*escalated.HostUser, error) { ... }))
+//	mux.Handle("/support/", desk.Handler())
+package escalated
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+	"github.com/uptrace/bun"
+
+	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/clock"
+	"github.com/escalated-dev/escalated-go/internal/db"
+	"github.com/escalated-dev/escalated-go/internal/event"
+	"github.com/escalated-dev/escalated-go/internal/settings"
+	"github.com/escalated-dev/escalated-go/internal/ticket"
+	"github.com/escalated-dev/escalated-go/internal/web"
+)
+
+// HostUser is the embedding application's signed-in user, as its identity resolver reports
+// them. Role is "customer", "agent", "light_agent", "admin" or a custom role's slug.
+type HostUser = auth.HostUser
+
+// IdentityResolver maps a request of the host application to its signed-in user. It returns
+// nil and no error when nobody is signed in.
+type IdentityResolver func(*http.Request) (*HostUser, error)
+
+// Event is a domain event, delivered to listeners after its change commits.
+type Event = event.Event
+
+// Clock tells the desk the time; tests pass a fake one.
+type Clock = clock.Clock
+
+// Option changes how New builds the desk.
+type Option func(*options)
+
+type options struct {
+	resolver  IdentityResolver
+	listeners []event.Listener
+	clock     clock.Clock
+	logger    *slog.Logger
+	argon     *argon2id.Params
+}
+
+// WithIdentityResolver makes the host application's sign-in the desk's: the desk's own login
+// routes are then not used, and the resolver decides who is asking.
+func WithIdentityResolver(r IdentityResolver) Option { return func(o *options) { o.resolver = r } }
+
+// WithEventListener adds a function that receives every domain event after commit.
+func WithEventListener(l func(context.Context, Event)) Option {
+	return func(o *options) { o.listeners = append(o.listeners, l) }
+}
+
+// WithClock replaces the wall clock, for tests.
+func WithClock(c Clock) Option { return func(o *options) { o.clock = c } }
+
+// WithLogger sets the logger; the default discards nothing and writes to slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithPasswordCost sets the argon2id cost of password hashes. Tests use a low cost to stay
+// fast; production keeps the default.
+func WithPasswordCost(memoryKiB uint32, iterations uint32) Option {
+	return func(o *options) {
+		o.argon = &argon2id.Params{Memory: memoryKiB, Iterations: iterations, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+	}
+}
+
+// Desk is one helpdesk: its database, services and HTTP handler.
+type Desk struct {
+	cfg      Config
+	db       *db.DB
+	log      *slog.Logger
+	clock    clock.Clock
+	handler  http.Handler
+	auth     *auth.Service
+	tickets  *ticket.Service
+	settings *settings.Store
+	sessions *auth.SessionStore
+
+	// Tickets creates and replies to tickets from Go code.
+	Tickets *Tickets
+	// Users creates accounts from Go code.
+	Users *Users
+}
+
+// New opens the database, applies migrations and builds the desk.
+func New(cfg Config, opts ...Option) (*Desk, error) {
+	cfg = cfg.withDefaults()
+	o := options{clock: clock.Real{}, logger: slog.Default()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	ctx := context.Background()
+	d, err := db.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	now := o.clock.Now()
+	err = d.Migrate(ctx, map[int]db.Seeder{1: func(ctx context.Context, tx bun.Tx, _ db.Dialect) error {
+		if err := auth.Seed(ctx, tx, now); err != nil {
+			return err
+		}
+		return ticket.Seed(ctx, tx, now)
+	}})
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	bus := event.NewBus(o.logger)
+	for _, l := range o.listeners {
+		bus.Subscribe(l)
+	}
+	defaults := settings.Defaults()
+	defaults["ticket_reference_prefix"] = cfg.TicketReferencePrefix
+	defaults["default_priority"] = cfg.DefaultPriority
+	defaults["allow_customer_close"] = *cfg.AllowCustomerClose
+	defaults["auto_close_resolved_after_days"] = *cfg.AutoCloseResolvedAfterDays
+
+	desk := &Desk{cfg: cfg, db: d, log: o.logger, clock: o.clock}
+	desk.auth = auth.NewService(d, o.clock, o.argon)
+	desk.settings = settings.NewStore(d, o.clock, defaults)
+	desk.tickets = ticket.NewService(d, o.clock, bus, desk.settings)
+	desk.sessions = auth.NewSessionStore(d, o.clock)
+	desk.Tickets = &Tickets{desk: desk}
+	desk.Users = &Users{desk: desk}
+
+	var resolver web.Resolver
+	if o.resolver != nil {
+		resolver = func(r *http.Request) (*auth.HostUser, error) { return o.resolver(r) }
+	}
+	desk.handler, err = web.New(web.Deps{
+		Prefix:        "/" + cfg.RoutePrefix,
+		DB:            d,
+		Clock:         o.clock,
+		Log:           o.logger,
+		Auth:          desk.auth,
+		Tickets:       desk.tickets,
+		Settings:      desk.settings,
+		Sessions:      desk.sessions,
+		Resolver:      resolver,
+		SecureCookies: cfg.SecureCookies,
+		MaxBodyBytes:  cfg.MaxBodyBytes,
+	})
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return desk, nil
+}
+
+// Handler serves the desk under its route prefix, e.g. mux.Handle("/support/", desk.Handler()).
+func (d *Desk) Handler() http.Handler { return d.handler }
+
+// Config returns the configuration the desk runs with, defaults filled in.
+func (d *Desk) Config() Config { return d.cfg }
+
+// Run does the desk's background work until ctx ends: for now, removing expired sessions.
+func (d *Desk) Run(ctx context.Context) error {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if err := d.sessions.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
+			d.log.Error("escalated: delete expired sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Close releases the database.
+func (d *Desk) Close() error { return d.db.Close() }
+
+// Ping checks that the database answers.
+func (d *Desk) Ping(ctx context.Context) error { return d.db.Ping(ctx) }
+
+func (d *Desk) actor(ctx context.Context, userID int64) (*auth.Actor, error) {
+	if userID == 0 {
+		return auth.System(), nil
+	}
+	a, err := d.auth.Actor(ctx, userID, "")
+	if err != nil {
+		return nil, fmt.Errorf("escalated: acting user %d: %w", userID, err)
+	}
+	return a, nil
+}

@@ -1,0 +1,74 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/escalated-dev/escalated-go/internal/clock"
+	"github.com/escalated-dev/escalated-go/internal/db"
+)
+
+// SessionStore keeps scs sessions in the sessions table. Only the SHA-256 of a session token
+// is stored, so a copy of the database does not hand out live sessions.
+type SessionStore struct {
+	db    *db.DB
+	clock clock.Clock
+}
+
+// NewSessionStore returns a store over d.
+func NewSessionStore(d *db.DB, c clock.Clock) *SessionStore { return &SessionStore{db: d, clock: c} }
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	var data []byte
+	err := s.db.R.NewRaw(`SELECT data FROM sessions WHERE token_hash = ? AND expiry > ?`, hashToken(token), s.clock.Now()).Scan(ctx, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("auth: find session: %w", err)
+	}
+	return data, true, nil
+}
+
+func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	_, err := s.db.W.NewRaw(`INSERT INTO sessions (token_hash, data, expiry) VALUES (?, ?, ?)
+		ON CONFLICT (token_hash) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry`,
+		hashToken(token), b, expiry.UTC()).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("auth: save session: %w", err)
+	}
+	return nil
+}
+
+func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
+	if _, err := s.db.W.NewRaw(`DELETE FROM sessions WHERE token_hash = ?`, hashToken(token)).Exec(ctx); err != nil {
+		return fmt.Errorf("auth: delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteExpired removes sessions past their expiry.
+func (s *SessionStore) DeleteExpired(ctx context.Context) error {
+	_, err := s.db.W.NewRaw(`DELETE FROM sessions WHERE expiry <= ?`, s.clock.Now()).Exec(ctx)
+	return err
+}
+
+func (s *SessionStore) Find(token string) ([]byte, bool, error) {
+	return s.FindCtx(context.Background(), token)
+}
+
+func (s *SessionStore) Commit(token string, b []byte, expiry time.Time) error {
+	return s.CommitCtx(context.Background(), token, b, expiry)
+}
+
+func (s *SessionStore) Delete(token string) error { return s.DeleteCtx(context.Background(), token) }

@@ -1,0 +1,187 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+	"github.com/uptrace/bun"
+
+	"github.com/escalated-dev/escalated-go/internal/apperr"
+	"github.com/escalated-dev/escalated-go/internal/clock"
+	"github.com/escalated-dev/escalated-go/internal/db"
+)
+
+// User is a person with an account: a customer, an agent or an admin.
+type User struct {
+	bun.BaseModel `bun:"table:users"`
+
+	ID           int64     `bun:"id,pk,autoincrement" json:"id"`
+	Name         string    `bun:"name" json:"name"`
+	Email        string    `bun:"email" json:"email"`
+	PasswordHash string    `bun:"password_hash" json:"-"`
+	Role         string    `bun:"role" json:"role"`
+	ExternalID   *string   `bun:"external_id" json:"external_id,omitempty"`
+	IsActive     bool      `bun:"is_active" json:"is_active"`
+	CreatedAt    time.Time `bun:"created_at" json:"created_at"`
+	UpdatedAt    time.Time `bun:"updated_at" json:"updated_at"`
+}
+
+// Service authenticates users and turns them into actors.
+type Service struct {
+	db     *db.DB
+	clock  clock.Clock
+	params *argon2id.Params
+}
+
+// NewService returns the auth service. params sets the password hashing cost; nil means
+// argon2id's recommended defaults.
+func NewService(d *db.DB, c clock.Clock, params *argon2id.Params) *Service {
+	if params == nil {
+		params = argon2id.DefaultParams
+	}
+	return &Service{db: d, clock: c, params: params}
+}
+
+// HashPassword hashes a password with argon2id.
+func (s *Service) HashPassword(password string) (string, error) {
+	h, err := argon2id.CreateHash(password, s.params)
+	if err != nil {
+		return "", fmt.Errorf("auth: hash password: %w", err)
+	}
+	return h, nil
+}
+
+// dummyHash is compared against when the email is unknown, so a missing account costs the
+// same time as a wrong password.
+const dummyHash = "$argon2id$v=19$m=65536,t=1,p=2$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ"
+
+// Authenticate checks an email and password and returns the active user they belong to.
+func (s *Service) Authenticate(ctx context.Context, email, password string) (*User, error) {
+	var u User
+	err := s.db.R.NewSelect().Model(&u).Where("lower(email) = lower(?)", strings.TrimSpace(email)).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		argon2id.ComparePasswordAndHash(password, dummyHash)
+		return nil, apperr.Invalid("email", "These credentials do not match our records.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auth: find user: %w", err)
+	}
+	ok, err := argon2id.ComparePasswordAndHash(password, u.PasswordHash)
+	if err != nil || !ok || !u.IsActive {
+		return nil, apperr.Invalid("email", "These credentials do not match our records.")
+	}
+	return &u, nil
+}
+
+// User returns one user by id.
+func (s *Service) User(ctx context.Context, id int64) (*User, error) {
+	var u User
+	err := s.db.R.NewSelect().Model(&u).Where("id = ?", id).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFound("User")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auth: load user %d: %w", id, err)
+	}
+	return &u, nil
+}
+
+// Actor loads the user with their role's permissions. An inactive or missing user is an
+// unauthenticated error.
+func (s *Service) Actor(ctx context.Context, userID int64, ip string) (*Actor, error) {
+	u, err := s.User(ctx, userID)
+	if apperr.Is(err, apperr.KindNotFound) {
+		return nil, apperr.Unauthenticated()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !u.IsActive {
+		return nil, apperr.Unauthenticated()
+	}
+	return s.ActorForUser(ctx, u, ip)
+}
+
+// ActorForUser builds the actor of a loaded user.
+func (s *Service) ActorForUser(ctx context.Context, u *User, ip string) (*Actor, error) {
+	a := &Actor{UserID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, IP: ip, Permissions: map[string]bool{}}
+	switch u.Role {
+	case RoleCustomer:
+	case RoleAdmin:
+		a.Permissions["*"] = true
+	default:
+		perms, err := s.RolePermissions(ctx, u.Role)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range perms {
+			a.Permissions[p] = true
+		}
+	}
+	return a, nil
+}
+
+// RolePermissions lists the permission slugs granted to the role with the given slug.
+func (s *Service) RolePermissions(ctx context.Context, role string) ([]string, error) {
+	var perms []string
+	err := s.db.R.NewRaw(`SELECT p.slug FROM role_permissions rp
+		JOIN roles r ON r.id = rp.role_id JOIN permissions p ON p.id = rp.permission_id
+		WHERE r.slug = ? ORDER BY p.slug`, role).Scan(ctx, &perms)
+	if err != nil {
+		return nil, fmt.Errorf("auth: permissions of role %q: %w", role, err)
+	}
+	return perms, nil
+}
+
+// HostUser is a user of an embedding application, as its identity resolver reports them.
+type HostUser struct {
+	ExternalID string
+	Name       string
+	Email      string
+	// Role is "customer", "agent", "light_agent", "admin" or a custom role's slug.
+	Role string
+}
+
+// SyncHostUser finds or creates the desk user that mirrors a host application's user and
+// keeps name, email and role in step with the host's answer.
+func (s *Service) SyncHostUser(ctx context.Context, h HostUser) (*User, error) {
+	if h.ExternalID == "" {
+		return nil, fmt.Errorf("auth: the identity resolver returned a user without ExternalID")
+	}
+	if h.Role == "" {
+		h.Role = RoleCustomer
+	}
+	var u User
+	err := s.db.R.NewSelect().Model(&u).Where("external_id = ?", h.ExternalID).Scan(ctx)
+	switch {
+	case err == nil:
+		if u.Name == h.Name && strings.EqualFold(u.Email, h.Email) && u.Role == h.Role {
+			return &u, nil
+		}
+		u.Name, u.Email, u.Role, u.UpdatedAt = h.Name, h.Email, h.Role, s.clock.Now()
+		_, err = s.db.W.NewUpdate().Model(&u).Column("name", "email", "role", "updated_at").WherePK().Exec(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("auth: update host user: %w", err)
+		}
+		return &u, nil
+	case errors.Is(err, sql.ErrNoRows):
+		now := s.clock.Now()
+		ext := h.ExternalID
+		u = User{Name: h.Name, Email: h.Email, Role: h.Role, ExternalID: &ext, IsActive: true, CreatedAt: now, UpdatedAt: now}
+		// A host user whose email already has a desk account takes that account over.
+		_, err = s.db.W.NewInsert().Model(&u).
+			On("CONFLICT (lower(email)) DO UPDATE").Set("external_id = EXCLUDED.external_id, name = EXCLUDED.name, role = EXCLUDED.role").
+			Returning("*").Exec(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("auth: create host user: %w", err)
+		}
+		return &u, nil
+	default:
+		return nil, fmt.Errorf("auth: find host user: %w", err)
+	}
+}

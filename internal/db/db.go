@@ -1,0 +1,139 @@
+// Package db opens the desk's database (SQLite or PostgreSQL), applies its migrations and
+// holds the few pieces of SQL that differ between the two.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// Dialect names the database in use.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is the desk's database. On SQLite, W is the single writer connection and R a pool of
+// readers, so writers never fight over the lock; on PostgreSQL both are the same pool.
+type DB struct {
+	Dialect Dialect
+	W       *bun.DB
+	R       *bun.DB
+}
+
+// Open connects to the database named by url: a postgres:// or postgresql:// URL, or else
+// a SQLite file path (optionally prefixed with sqlite:// or file:).
+func Open(ctx context.Context, url string) (*DB, error) {
+	var d *DB
+	var err error
+	if IsPostgresURL(url) {
+		d, err = openPostgres(url)
+	} else {
+		d, err = openSQLite(url)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := d.W.PingContext(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("db: connect to %s: %w", d.Dialect, err)
+	}
+	return d, nil
+}
+
+// IsPostgresURL reports whether url names a PostgreSQL database.
+func IsPostgresURL(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
+func openPostgres(dsn string) (*DB, error) {
+	sqldb, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("db: open postgres: %w", err)
+	}
+	sqldb.SetMaxOpenConns(4 * runtime.GOMAXPROCS(0))
+	sqldb.SetMaxIdleConns(4 * runtime.GOMAXPROCS(0))
+	b := bun.NewDB(sqldb, pgdialect.New())
+	return &DB{Dialect: Postgres, W: b, R: b}, nil
+}
+
+// sqlitePragmas tune SQLite for a server: WAL so readers never block the writer, a busy
+// timeout instead of instant SQLITE_BUSY, foreign keys on, and NORMAL sync, which in WAL mode
+// is durable across application crashes and loses at most the last commits on power loss.
+var sqlitePragmas = []string{
+	"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)",
+	"cache_size(-32000)", "temp_store(MEMORY)",
+}
+
+func openSQLite(path string) (*DB, error) {
+	path = strings.TrimPrefix(strings.TrimPrefix(path, "sqlite://"), "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if path == "" || path == ":memory:" {
+		return nil, fmt.Errorf("db: SQLite needs a file path (an in-memory database cannot be shared between the writer and the readers)")
+	}
+	q := url.Values{}
+	for _, p := range sqlitePragmas {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	writer, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("db: open sqlite writer: %w", err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+
+	q.Set("_txlock", "deferred")
+	q.Add("_pragma", "query_only(1)")
+	reader, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("db: open sqlite readers: %w", err)
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	reader.SetMaxOpenConns(n)
+	reader.SetMaxIdleConns(n)
+	reader.SetConnMaxIdleTime(0)
+	return &DB{
+		Dialect: SQLite,
+		W:       bun.NewDB(writer, sqlitedialect.New()),
+		R:       bun.NewDB(reader, sqlitedialect.New()),
+	}, nil
+}
+
+// Close closes every connection.
+func (d *DB) Close() error {
+	err := d.W.Close()
+	if d.R != d.W {
+		if rerr := d.R.Close(); err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
+
+// InTx runs fn in one write transaction and commits when fn returns nil.
+func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return d.W.RunInTx(ctx, nil, fn)
+}
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error {
+	return d.R.PingContext(ctx)
+}

@@ -1,0 +1,253 @@
+// Package settings stores the admin-editable desk settings, with their types and defaults.
+package settings
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/escalated-dev/escalated-go/internal/apperr"
+	"github.com/escalated-dev/escalated-go/internal/audit"
+	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/clock"
+	"github.com/escalated-dev/escalated-go/internal/db"
+)
+
+// Values is every setting by key, defaults filled in.
+type Values map[string]any
+
+func (v Values) Bool(key string) bool     { b, _ := v[key].(bool); return b }
+func (v Values) Int(key string) int       { n, _ := v[key].(int); return n }
+func (v Values) String(key string) string { s, _ := v[key].(string); return s }
+
+type kind int
+
+const (
+	kBool kind = iota
+	kInt
+	kString
+)
+
+type spec struct {
+	kind     kind
+	min, max int
+	oneOf    []string
+	pattern  *regexp.Regexp
+	maxLen   int
+}
+
+var specs = map[string]spec{
+	"guest_tickets_enabled":           {kind: kBool},
+	"allow_customer_close":            {kind: kBool},
+	"reopen_on_customer_reply":        {kind: kBool},
+	"auto_close_resolved_after_days":  {kind: kInt, min: 0, max: 3650},
+	"max_attachments_per_reply":       {kind: kInt, min: 0, max: 100},
+	"max_attachment_size_kb":          {kind: kInt, min: 1, max: 1024 * 1024},
+	"ticket_reference_prefix":         {kind: kString, pattern: regexp.MustCompile(`^[A-Z0-9]{1,10}$`)},
+	"default_priority":                {kind: kString, oneOf: []string{"low", "medium", "high", "urgent", "critical"}},
+	"knowledge_base_enabled":          {kind: kBool},
+	"knowledge_base_public":           {kind: kBool},
+	"knowledge_base_feedback_enabled": {kind: kBool},
+	"csat_scale":                      {kind: kInt, min: 3, max: 5},
+	"csat_delivery_trigger":           {kind: kString, oneOf: []string{"resolved", "closed"}},
+	"csat_delay_hours":                {kind: kInt, min: 0, max: 720},
+	"guest_policy_mode":               {kind: kString, oneOf: []string{"unassigned", "guest_user", "prompt_signup"}},
+	"retention_closed_tickets":        {kind: kInt, min: 0, max: 36500},
+	"retention_attachments":           {kind: kInt, min: 0, max: 36500},
+	"retention_audit_logs":            {kind: kInt, min: 0, max: 36500},
+	"widget_enabled":                  {kind: kBool},
+	"widget_color":                    {kind: kString, pattern: regexp.MustCompile(`^#[0-9A-Fa-f]{6}$`)},
+	"widget_position":                 {kind: kString, oneOf: []string{"bottom-right", "bottom-left"}},
+	"widget_greeting":                 {kind: kString, maxLen: 500},
+}
+
+// Defaults returns the built-in value of every setting; config may override some before the
+// store is created.
+func Defaults() Values {
+	return Values{
+		"guest_tickets_enabled":           true,
+		"allow_customer_close":            true,
+		"reopen_on_customer_reply":        true,
+		"auto_close_resolved_after_days":  7,
+		"max_attachments_per_reply":       5,
+		"max_attachment_size_kb":          10240,
+		"ticket_reference_prefix":         "ESC",
+		"default_priority":                "medium",
+		"knowledge_base_enabled":          true,
+		"knowledge_base_public":           true,
+		"knowledge_base_feedback_enabled": true,
+		"csat_scale":                      5,
+		"csat_delivery_trigger":           "resolved",
+		"csat_delay_hours":                0,
+		"guest_policy_mode":               "unassigned",
+		"retention_closed_tickets":        0,
+		"retention_attachments":           0,
+		"retention_audit_logs":            0,
+		"widget_enabled":                  false,
+		"widget_color":                    "#4F46E5",
+		"widget_position":                 "bottom-right",
+		"widget_greeting":                 "Hi! How can we help?",
+	}
+}
+
+// Store reads and writes settings. Reads are cached for a second, so a change made by another
+// server process shows within that time.
+type Store struct {
+	db       *db.DB
+	clock    clock.Clock
+	defaults Values
+
+	mu       sync.Mutex
+	cached   Values
+	cachedAt time.Time
+}
+
+// cacheFor bounds how stale another process's change may look.
+const cacheFor = time.Second
+
+// NewStore returns a store whose unset keys read as defaults.
+func NewStore(d *db.DB, c clock.Clock, defaults Values) *Store {
+	return &Store{db: d, clock: c, defaults: defaults}
+}
+
+// All returns every setting.
+func (s *Store) All(ctx context.Context) (Values, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	if s.cached != nil && now.Sub(s.cachedAt) < cacheFor {
+		return s.cached, nil
+	}
+	var rows []struct {
+		Key   string `bun:"key"`
+		Value string `bun:"value"`
+	}
+	if err := s.db.R.NewRaw(`SELECT key, value FROM settings`).Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("settings: load: %w", err)
+	}
+	out := make(Values, len(s.defaults))
+	for k, v := range s.defaults {
+		out[k] = v
+	}
+	for _, r := range rows {
+		sp, ok := specs[r.Key]
+		if !ok {
+			continue
+		}
+		if v, err := decode(sp, json.RawMessage(r.Value)); err == nil {
+			out[r.Key] = v
+		}
+	}
+	s.cached, s.cachedAt = out, now
+	return out, nil
+}
+
+// Update validates and stores the given keys in one transaction. An unknown key or a value of
+// the wrong type is a validation error naming the key, and nothing is stored.
+func (s *Store) Update(ctx context.Context, actor *auth.Actor, changes map[string]json.RawMessage) (Values, error) {
+	var v apperr.Validation
+	decoded := map[string]any{}
+	keys := make([]string, 0, len(changes))
+	for k := range changes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		sp, ok := specs[k]
+		if !ok {
+			v.Addf(k, "%s is not a known setting.", k)
+			continue
+		}
+		val, err := decode(sp, changes[k])
+		if err != nil {
+			v.Add(k, err.Error())
+			continue
+		}
+		decoded[k] = val
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	before, err := s.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	old, new := map[string]any{}, map[string]any{}
+	err = s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		for _, k := range keys {
+			b, _ := json.Marshal(decoded[k])
+			if _, err := tx.NewRaw(`INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+				ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`,
+				k, string(b), now).Exec(ctx); err != nil {
+				return fmt.Errorf("settings: save %s: %w", k, err)
+			}
+			old[k], new[k] = before[k], decoded[k]
+		}
+		return audit.Record(ctx, tx, actor, "settings.updated", "settings", 0, old, new, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.cached = nil
+	s.mu.Unlock()
+	return s.All(ctx)
+}
+
+func decode(sp spec, raw json.RawMessage) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var x any
+	if err := dec.Decode(&x); err != nil {
+		return nil, fmt.Errorf("must be valid JSON")
+	}
+	switch sp.kind {
+	case kBool:
+		b, ok := x.(bool)
+		if !ok {
+			return nil, fmt.Errorf("must be true or false")
+		}
+		return b, nil
+	case kInt:
+		num, ok := x.(json.Number)
+		if !ok {
+			return nil, fmt.Errorf("must be a whole number")
+		}
+		n, err := num.Int64()
+		if err != nil {
+			return nil, fmt.Errorf("must be a whole number")
+		}
+		if n < int64(sp.min) || n > int64(sp.max) {
+			return nil, fmt.Errorf("must be between %d and %d", sp.min, sp.max)
+		}
+		return int(n), nil
+	default:
+		str, ok := x.(string)
+		if !ok {
+			return nil, fmt.Errorf("must be a string")
+		}
+		if len(sp.oneOf) > 0 {
+			for _, o := range sp.oneOf {
+				if o == str {
+					return str, nil
+				}
+			}
+			return nil, fmt.Errorf("must be one of %v", sp.oneOf)
+		}
+		if sp.pattern != nil && !sp.pattern.MatchString(str) {
+			return nil, fmt.Errorf("has an invalid format")
+		}
+		if sp.maxLen > 0 && len(str) > sp.maxLen {
+			return nil, fmt.Errorf("may not be longer than %d characters", sp.maxLen)
+		}
+		return str, nil
+	}
+}

@@ -1,0 +1,127 @@
+package ticket
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"github.com/escalated-dev/escalated-go/internal/apperr"
+	"github.com/escalated-dev/escalated-go/internal/audit"
+	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/event"
+)
+
+// CreateInput is a new ticket.
+type CreateInput struct {
+	Subject      string  `json:"subject"`
+	Description  string  `json:"description"`
+	Priority     string  `json:"priority"`
+	TicketType   string  `json:"ticket_type"`
+	Channel      string  `json:"channel"`
+	DepartmentID *int64  `json:"department_id"`
+	TagIDs       []int64 `json:"tag_ids"`
+	// RequesterID lets staff open a ticket on behalf of a customer; customers always
+	// request for themselves.
+	RequesterID *int64 `json:"requester_id"`
+}
+
+// Create opens a ticket. Its reference is the configured prefix and the zero-padded id, so
+// two tickets can never share one.
+func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput) (*Ticket, error) {
+	if actor.IsAgent() && !actor.Can("ticket.create") {
+		return nil, apperr.Forbidden("You may not create tickets.")
+	}
+	if !actor.IsAgent() && !actor.IsCustomer() {
+		return nil, apperr.Unauthenticated()
+	}
+	cfg, err := s.setting(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if in.Priority == "" {
+		in.Priority = cfg.String("default_priority")
+	}
+	if in.TicketType == "" {
+		in.TicketType = "question"
+	}
+	if in.Channel == "" {
+		in.Channel = "web"
+	}
+	var v apperr.Validation
+	checkText(&v, "subject", in.Subject, true, maxSubject)
+	checkText(&v, "description", in.Description, true, maxBody)
+	checkOneOf(&v, "priority", in.Priority, Priorities)
+	checkOneOf(&v, "ticket_type", in.TicketType, Types)
+	checkOneOf(&v, "channel", in.Channel, Channels)
+	requester := actor.ActorID()
+	if in.RequesterID != nil {
+		if actor.IsCustomer() && *in.RequesterID != actor.UserID {
+			v.Add("requester_id", "Customers open tickets for themselves.")
+		}
+		requester = in.RequesterID
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+
+	now := s.clock.Now()
+	t := &Ticket{
+		Subject: strings.TrimSpace(in.Subject), Description: in.Description, Status: StatusOpen,
+		Priority: in.Priority, TicketType: in.TicketType, Channel: in.Channel,
+		RequesterID: requester, DepartmentID: in.DepartmentID, IsOpen: true,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	c := &change{actor: actor, now: now, action: "ticket.created"}
+	err = s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := checkRefs(ctx, tx, in.DepartmentID, in.RequesterID, in.TagIDs); err != nil {
+			return err
+		}
+		if _, err := tx.NewInsert().Model(t).ExcludeColumn("reference").Returning("id").Exec(ctx); err != nil {
+			return fmt.Errorf("ticket: insert: %w", err)
+		}
+		t.Reference = fmt.Sprintf("%s-%05d", cfg.String("ticket_reference_prefix"), t.ID)
+		if _, err := tx.NewUpdate().Model(t).Column("reference").WherePK().Exec(ctx); err != nil {
+			return fmt.Errorf("ticket: set reference: %w", err)
+		}
+		for _, tagID := range in.TagIDs {
+			if _, err := tx.NewRaw(`INSERT INTO ticket_tags (ticket_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, t.ID, tagID).Exec(ctx); err != nil {
+				return fmt.Errorf("ticket: tag new ticket: %w", err)
+			}
+		}
+		c.emit(event.TicketCreated, map[string]any{"channel": t.Channel})
+		return audit.Record(ctx, tx, actor, "ticket.created", "ticket", t.ID, nil, map[string]any{
+			"subject": t.Subject, "status": t.Status, "priority": t.Priority, "department_id": t.DepartmentID,
+		}, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.publish(ctx, t, c)
+	return t, nil
+}
+
+// checkRefs turns references to rows that do not exist into validation errors, so a bad id
+// is a 422 naming the field rather than a foreign-key failure.
+func checkRefs(ctx context.Context, db bun.IDB, departmentID, userID *int64, tagIDs []int64) error {
+	var v apperr.Validation
+	if departmentID != nil && !exists(ctx, db, "departments", *departmentID) {
+		v.Add("department_id", "The selected department_id is invalid.")
+	}
+	if userID != nil && !exists(ctx, db, "users", *userID) {
+		v.Add("requester_id", "The selected requester_id is invalid.")
+	}
+	for _, id := range tagIDs {
+		if !exists(ctx, db, "tags", id) {
+			v.Addf("tag_ids", "Tag %d does not exist.", id)
+		}
+	}
+	return v.Err()
+}
+
+func exists(ctx context.Context, db bun.IDB, table string, id int64) bool {
+	var n int
+	err := db.NewRaw(`SELECT count(*) FROM `+table+` WHERE id = ?`, id).Scan(ctx, &n)
+	return err == nil && n > 0
+}

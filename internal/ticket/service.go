@@ -1,0 +1,158 @@
+package ticket
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/escalated-dev/escalated-go/internal/apperr"
+	"github.com/escalated-dev/escalated-go/internal/audit"
+	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/clock"
+	"github.com/escalated-dev/escalated-go/internal/db"
+	"github.com/escalated-dev/escalated-go/internal/event"
+	"github.com/escalated-dev/escalated-go/internal/settings"
+)
+
+// Service is the ticket write path and the ticket reads.
+type Service struct {
+	db       *db.DB
+	clock    clock.Clock
+	bus      *event.Bus
+	settings *settings.Store
+}
+
+// NewService returns the ticket service.
+func NewService(d *db.DB, c clock.Clock, bus *event.Bus, st *settings.Store) *Service {
+	return &Service{db: d, clock: c, bus: bus, settings: st}
+}
+
+// change collects what one operation on a ticket writes besides the ticket row: timeline
+// entries, the audit entry and the events to publish after commit.
+type change struct {
+	actor      *auth.Actor
+	now        time.Time
+	activities []Activity
+	events     []event.Event
+	old, new   map[string]any
+	action     string
+	updated    bool // a field the TicketUpdated event covers changed
+}
+
+func (c *change) activity(ticketID int64, typ string, props map[string]any) {
+	b, err := json.Marshal(props)
+	if err != nil || props == nil {
+		b = []byte("{}")
+	}
+	c.activities = append(c.activities, Activity{TicketID: ticketID, Type: typ, CauserID: c.actor.ActorID(), Properties: b, CreatedAt: c.now})
+}
+
+func (c *change) emit(name string, data map[string]any) {
+	c.events = append(c.events, event.Event{Name: name, ActorID: c.actor.ActorID(), Data: data, OccurredAt: c.now})
+}
+
+func (c *change) record(field string, old, new any) {
+	if c.old == nil {
+		c.old, c.new = map[string]any{}, map[string]any{}
+	}
+	if _, seen := c.old[field]; !seen {
+		c.old[field] = old
+	}
+	c.new[field] = new
+}
+
+// mutate is the one place a ticket changes. In one transaction it locks the ticket, checks
+// that the actor may see it, lets fn change it, then writes the row, the timeline, the audit
+// entry and, after commit, publishes the events.
+func (s *Service) mutate(ctx context.Context, actor *auth.Actor, id int64, action string, fn func(ctx context.Context, tx bun.Tx, t *Ticket, c *change) error) (*Ticket, error) {
+	c := &change{actor: actor, now: s.clock.Now(), action: action}
+	var t Ticket
+	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		err := tx.NewRaw(`SELECT * FROM tickets WHERE id = ?`+s.db.ForUpdate(), id).Scan(ctx, &t)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !canSee(actor, &t)) {
+			return apperr.NotFound("Ticket")
+		}
+		if err != nil {
+			return fmt.Errorf("ticket: load %d: %w", id, err)
+		}
+		if err := fn(ctx, tx, &t, c); err != nil {
+			return err
+		}
+		return s.write(ctx, tx, &t, c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.publish(ctx, &t, c)
+	return &t, nil
+}
+
+func (s *Service) write(ctx context.Context, tx bun.Tx, t *Ticket, c *change) error {
+	if c.updated {
+		c.emit(event.TicketUpdated, nil)
+	}
+	if len(c.old) == 0 && len(c.activities) == 0 && len(c.events) == 0 {
+		return nil // nothing changed: no row, no audit, no events
+	}
+	t.UpdatedAt = c.now
+	if _, err := tx.NewUpdate().Model(t).WherePK().ExcludeColumn("id", "created_at", "reference").Exec(ctx); err != nil {
+		return fmt.Errorf("ticket: update %d: %w", t.ID, err)
+	}
+	if len(c.activities) > 0 {
+		if _, err := tx.NewInsert().Model(&c.activities).Exec(ctx); err != nil {
+			return fmt.Errorf("ticket: write activities: %w", err)
+		}
+	}
+	return audit.Record(ctx, tx, c.actor, c.action, "ticket", t.ID, c.old, c.new, c.now)
+}
+
+func (s *Service) publish(ctx context.Context, t *Ticket, c *change) {
+	if len(c.events) == 0 {
+		return
+	}
+	ref := event.TicketRef{ID: t.ID, Reference: t.Reference, Subject: t.Subject, Status: t.Status, Priority: t.Priority}
+	for i := range c.events {
+		c.events[i].Ticket = ref
+	}
+	s.bus.Publish(ctx, c.events)
+}
+
+// canSee is the visibility rule: customers see the tickets they requested, staff need
+// ticket.view.
+func canSee(a *auth.Actor, t *Ticket) bool {
+	if a.IsCustomer() {
+		return t.RequesterID != nil && *t.RequesterID == a.UserID
+	}
+	return a.Can("ticket.view")
+}
+
+// ResolveID turns a ticket key from a URL, a numeric id or a reference such as ESC-00042,
+// into the ticket id. An unknown key is not found.
+func (s *Service) ResolveID(ctx context.Context, key string) (int64, error) {
+	key = strings.TrimSpace(key)
+	if n, err := strconv.ParseInt(key, 10, 64); err == nil && n > 0 {
+		return n, nil
+	}
+	if key == "" || len(key) > 40 {
+		return 0, apperr.NotFound("Ticket")
+	}
+	var ids []int64
+	if err := s.db.R.NewRaw(`SELECT id FROM tickets WHERE reference = ?`, strings.ToUpper(key)).Scan(ctx, &ids); err != nil {
+		return 0, fmt.Errorf("ticket: resolve %q: %w", key, err)
+	}
+	if len(ids) == 0 {
+		return 0, apperr.NotFound("Ticket")
+	}
+	return ids[0], nil
+}
+
+func (s *Service) setting(ctx context.Context) (settings.Values, error) {
+	return s.settings.All(ctx)
+}

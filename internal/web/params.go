@@ -1,0 +1,181 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/escalated-dev/escalated-go/internal/apperr"
+	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/ticket"
+)
+
+func invalid(field, msg string) error { return apperr.Invalid(field, msg) }
+
+// pathID reads a positive integer path parameter; anything else is a 404, since no object
+// has that id.
+func pathID(r *http.Request, name, what string) (int64, error) {
+	n, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || n < 1 {
+		return 0, apperr.NotFound(what)
+	}
+	return n, nil
+}
+
+// ticketID resolves the {ticket} path parameter, an id or a reference.
+func (s *Server) ticketID(r *http.Request) (int64, error) {
+	return s.Tickets.ResolveID(r.Context(), r.PathValue("ticket"))
+}
+
+// ticketFilter reads the list filters of shapes.md §7 from the query string. Keys the desk
+// does not know yet are ignored, as the shared frontend sends them all; values of known keys
+// are checked and a bad one names its key.
+func ticketFilter(r *http.Request, a *auth.Actor) (ticket.Filter, error) {
+	q := r.URL.Query()
+	var f ticket.Filter
+	var v apperr.Validation
+	var err error
+	if f.Page, f.PerPage, err = pageParams(q); err != nil {
+		return f, err
+	}
+	for _, st := range splitList(q.Get("status")) {
+		if len(st) > 64 {
+			v.Add("status", "The status filter is invalid.")
+			break
+		}
+		f.Statuses = append(f.Statuses, st)
+	}
+	for _, p := range splitList(q.Get("priority")) {
+		if !oneOf(p, ticket.Priorities) {
+			v.Add("priority", "The priority filter must be one of: "+strings.Join(ticket.Priorities, ", ")+".")
+			break
+		}
+		f.Priorities = append(f.Priorities, p)
+	}
+	switch at := q.Get("assigned_to"); at {
+	case "":
+	case "me":
+		id := a.UserID
+		f.AssignedTo = &id
+	case "unassigned", "none":
+		f.Unassigned = true
+	default:
+		id, err := strconv.ParseInt(at, 10, 64)
+		if err != nil || id < 1 {
+			v.Add("assigned_to", "The assigned_to filter must be an agent id, me or unassigned.")
+		} else {
+			f.AssignedTo = &id
+		}
+	}
+	if b, ok := boolParam(&v, q.Get("unassigned"), "unassigned"); ok && b {
+		f.Unassigned = true
+	}
+	if b, ok := boolParam(&v, q.Get("sla_breached"), "sla_breached"); ok && b {
+		f.SLABreached = true
+	}
+	f.DepartmentID = idParam(&v, q.Get("department_id"), "department_id")
+	f.TagID = idParam(&v, q.Get("tag"), "tag")
+	if t := q.Get("ticket_type"); t != "" {
+		if !oneOf(t, ticket.Types) {
+			v.Add("ticket_type", "The ticket_type filter must be one of: "+strings.Join(ticket.Types, ", ")+".")
+		}
+		f.TicketType = t
+	}
+	if s := strings.TrimSpace(q.Get("search")); s != "" {
+		if len(s) > 200 || strings.ContainsRune(s, 0) {
+			v.Add("search", "The search may be at most 200 characters.")
+		}
+		f.Search = s
+	}
+	f.CreatedAfter = dateParam(&v, q.Get("created_after"), "created_after", false)
+	f.CreatedBefore = dateParam(&v, q.Get("created_before"), "created_before", true)
+	if sort := q.Get("sort"); sort != "" {
+		if _, ok := ticket.SortKeys[sort]; !ok {
+			keys := make([]string, 0, len(ticket.SortKeys))
+			for k := range ticket.SortKeys {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			v.Add("sort", "The sort must be one of: "+strings.Join(keys, ", ")+".")
+		}
+		f.Sort = sort
+		f.Desc = true
+	}
+	switch d := strings.ToLower(q.Get("direction")); d {
+	case "":
+	case "asc":
+		f.Desc = false
+	case "desc":
+		f.Desc = true
+	default:
+		v.Add("direction", "The direction must be asc or desc.")
+	}
+	return f, v.Err()
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func boolParam(v *apperr.Validation, s, field string) (bool, bool) {
+	switch strings.ToLower(s) {
+	case "":
+		return false, false
+	case "1", "true", "yes", "on":
+		return true, true
+	case "0", "false", "no", "off":
+		return false, true
+	}
+	v.Add(field, "The "+field+" filter must be true or false.")
+	return false, false
+}
+
+func idParam(v *apperr.Validation, s, field string) *int64 {
+	if s == "" {
+		return nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 {
+		v.Add(field, "The "+field+" filter must be a positive id.")
+		return nil
+	}
+	return &n
+}
+
+// dateParam reads a date (2006-01-02) or an RFC 3339 time. A bare date used as an upper
+// bound means the end of that day.
+func dateParam(v *apperr.Validation, s, field string, endOfDay bool) *time.Time {
+	if s == "" {
+		return nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		t = t.UTC()
+		return &t
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		v.Add(field, "The "+field+" filter must be a date (YYYY-MM-DD) or an RFC 3339 time.")
+		return nil
+	}
+	if endOfDay {
+		t = t.Add(24*time.Hour - time.Microsecond)
+	}
+	return &t
+}
+
+func oneOf(v string, list []string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

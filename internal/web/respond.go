@@ -1,0 +1,133 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/escalated-dev/escalated-go/internal/apperr"
+)
+
+type errorBody struct {
+	Message string              `json:"message"`
+	Errors  map[string][]string `json:"errors,omitempty"`
+	// AllowedTransitions lists the statuses a refused status change could go to.
+	AllowedTransitions []string `json:"allowed_transitions,omitempty"`
+}
+
+var notFoundRoute = apperr.NotFound("Page")
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	enc.Encode(v)
+}
+
+// data renders one object as {"data": v}.
+func data(w http.ResponseWriter, status int, v any) error {
+	writeJSON(w, status, map[string]any{"data": v})
+	return nil
+}
+
+// writeError maps a domain error to its status; anything else is logged and becomes a 500
+// whose body says nothing about the cause.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Message: fmt.Sprintf("The request body may not be larger than %d bytes.", tooBig.Limit)})
+		return
+	}
+	var e *apperr.Error
+	if !errors.As(err, &e) {
+		s.Log.Error("escalated: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeJSON(w, http.StatusInternalServerError, errorBody{Message: "Server error."})
+		return
+	}
+	body := errorBody{Message: e.Message, Errors: e.Fields}
+	if allowed, ok := e.Extra["allowed_transitions"].([]string); ok {
+		body.AllowedTransitions = allowed
+		body.Errors = map[string][]string{"status": {e.Message}}
+	}
+	status := statusOf(e)
+	writeJSON(w, status, body)
+}
+
+// decode reads a JSON body into dst. Unknown fields, wrong types, bad JSON and trailing data
+// are validation errors that name the field; an oversized body is a 413.
+func decode(r *http.Request, dst any) error {
+	ct := r.Header.Get("Content-Type")
+	if ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
+		return apperr.Invalid("body", "The request body must be JSON (Content-Type: application/json).")
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return apperr.Invalid("body", "The request body must hold exactly one JSON object.")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var tooBig *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &tooBig):
+		return err
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "body"
+		}
+		return apperr.Invalid(field, fmt.Sprintf("The %s field must be of type %s.", field, jsonType(typeErr.Type.Kind().String())))
+	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return apperr.Invalid("body", "The request body is not valid JSON.")
+	case errors.Is(err, io.EOF):
+		return apperr.Invalid("body", "The request body is empty; send a JSON object.")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return apperr.Invalid(field, fmt.Sprintf("The %s field is not accepted here.", field))
+	default:
+		return apperr.Invalid("body", "The request body could not be read as JSON.")
+	}
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "float32", "float64":
+		return "number"
+	case "slice", "array":
+		return "array"
+	case "map", "struct":
+		return "object"
+	case "bool":
+		return "boolean"
+	}
+	return kind
+}
+
+// statusOf is the HTTP status of a domain error.
+func statusOf(e *apperr.Error) int {
+	switch e.Kind {
+	case apperr.KindNotFound:
+		return http.StatusNotFound
+	case apperr.KindForbidden:
+		return http.StatusForbidden
+	case apperr.KindUnauthenticated:
+		return http.StatusUnauthorized
+	case apperr.KindConflict:
+		return http.StatusConflict
+	case apperr.KindValidation:
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusInternalServerError
+}

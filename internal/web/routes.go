@@ -1,0 +1,86 @@
+package web
+
+// routeTable is every URL the desk serves, with its guard in plain sight. Paths are below
+// the route prefix. Names are the shared frontend's route names (routes.tsv) where it has one.
+func (s *Server) routeTable() []Route {
+	r := []Route{
+		{"GET", "/healthz", "escalated.healthz", public, s.health},
+		{"GET", "/me", "escalated.me", signedIn, s.me},
+
+		// Customers: their own tickets.
+		{"GET", "/tickets", "escalated.customer.tickets.index", signedIn, s.customerTicketIndex},
+		{"POST", "/tickets", "escalated.customer.tickets.store", signedIn, s.customerTicketStore},
+		{"GET", "/tickets/{ticket}", "escalated.customer.tickets.show", signedIn, s.customerTicketShow},
+		{"POST", "/tickets/{ticket}/reply", "escalated.customer.tickets.reply", signedIn, s.customerTicketReply},
+		{"POST", "/tickets/{ticket}/close", "escalated.customer.tickets.close", signedIn, s.customerTicketClose},
+		{"POST", "/tickets/{ticket}/reopen", "escalated.customer.tickets.reopen", signedIn, s.customerTicketReopen},
+
+		// Agents: the queue and work on tickets.
+		{"GET", "/agent", "escalated.agent.dashboard", staff("ticket.view"), s.agentDashboard},
+		{"GET", "/agent/tickets/dashboard", "escalated.agent.tickets.dashboard", staff("ticket.view"), s.agentDashboard},
+		{"GET", "/agent/tickets", "escalated.agent.tickets.index", staff("ticket.view"), s.agentTicketIndex},
+		{"POST", "/agent/tickets", "escalated.agent.tickets.store", staff("ticket.create"), s.agentTicketStore},
+		{"POST", "/agent/tickets/bulk", "escalated.agent.tickets.bulk", staff("ticket.view"), s.agentTicketBulk},
+		{"GET", "/agent/tickets/{ticket}", "escalated.agent.tickets.show", staff("ticket.view"), s.agentTicketShow},
+		{"POST", "/agent/tickets/{ticket}/reply", "escalated.agent.tickets.reply", staff("reply.create"), s.agentTicketReply},
+		{"POST", "/agent/tickets/{ticket}/note", "escalated.agent.tickets.note", staff("reply.create_internal"), s.agentTicketNote},
+		{"POST", "/agent/tickets/{ticket}/assign", "escalated.agent.tickets.assign", staff("ticket.assign"), s.agentTicketAssign},
+		{"POST", "/agent/tickets/{ticket}/status", "escalated.agent.tickets.status", staff("ticket.view"), s.agentTicketStatus},
+		{"POST", "/agent/tickets/{ticket}/priority", "escalated.agent.tickets.priority", staff("ticket.edit"), s.agentTicketPriority},
+		{"POST", "/agent/tickets/{ticket}/department", "escalated.agent.tickets.department", staff("ticket.edit"), s.agentTicketDepartment},
+		{"POST", "/agent/tickets/{ticket}/tags", "escalated.agent.tickets.tags", staff("ticket.edit"), s.agentTicketTagsAdd},
+		{"DELETE", "/agent/tickets/{ticket}/tags/{tag}", "escalated.agent.tickets.tags.destroy", staff("ticket.edit"), s.agentTicketTagRemove},
+
+		// Admin.
+		{"GET", "/admin/settings", "escalated.admin.settings", staff("settings.view"), s.adminSettingsShow},
+		{"POST", "/admin/settings", "escalated.admin.settings.update", staff("settings.manage"), s.adminSettingsUpdate},
+	}
+	if s.Resolver == nil {
+		r = append(r,
+			Route{"POST", "/login", "escalated.login", public, s.login},
+			Route{"POST", "/logout", "escalated.logout", signedIn, s.logout},
+		)
+	}
+	r = append(r, s.adminRoutes()...)
+	return r
+}
+
+func (s *Server) adminRoutes() []Route {
+	return []Route{
+		{"GET", "/admin/departments", "escalated.admin.departments.index", staff("department.view"), s.adminDepartmentIndex},
+		{"POST", "/admin/departments", "escalated.admin.departments.store", staff("department.create"), s.adminDepartmentStore},
+		{"GET", "/admin/departments/{department}", "escalated.admin.departments.show", staff("department.view"), s.adminDepartmentShow},
+		{"PUT", "/admin/departments/{department}", "escalated.admin.departments.update", staff("department.edit"), s.adminDepartmentUpdate},
+		{"PATCH", "/admin/departments/{department}", "escalated.admin.departments.update", staff("department.edit"), s.adminDepartmentUpdate},
+		{"DELETE", "/admin/departments/{department}", "escalated.admin.departments.destroy", staff("department.delete"), s.adminDepartmentDestroy},
+
+		{"GET", "/admin/tags", "escalated.admin.tags.index", staff("tag.view"), s.adminTagIndex},
+		{"POST", "/admin/tags", "escalated.admin.tags.store", staff("tag.manage"), s.adminTagStore},
+		{"PUT", "/admin/tags/{tag}", "escalated.admin.tags.update", staff("tag.manage"), s.adminTagUpdate},
+		{"PATCH", "/admin/tags/{tag}", "escalated.admin.tags.update", staff("tag.manage"), s.adminTagUpdate},
+		{"DELETE", "/admin/tags/{tag}", "escalated.admin.tags.destroy", staff("tag.manage"), s.adminTagDestroy},
+
+		{"GET", "/admin/roles", "escalated.admin.roles.index", staff("role.view"), s.adminRoleIndex},
+		{"POST", "/admin/roles", "escalated.admin.roles.store", staff("role.manage"), s.adminRoleStore},
+		{"GET", "/admin/roles/{role}", "escalated.admin.roles.show", staff("role.view"), s.adminRoleShow},
+		{"PUT", "/admin/roles/{role}", "escalated.admin.roles.update", staff("role.manage"), s.adminRoleUpdate},
+		{"PATCH", "/admin/roles/{role}", "escalated.admin.roles.update", staff("role.manage"), s.adminRoleUpdate},
+		{"DELETE", "/admin/roles/{role}", "escalated.admin.roles.destroy", staff("role.manage"), s.adminRoleDestroy},
+
+		{"GET", "/admin/users", "escalated.admin.users.index", staff("user.view"), s.adminUserIndex},
+		{"POST", "/admin/users", "escalated.admin.users.store", staff("user.manage"), s.adminUserStore},
+		{"GET", "/admin/users/{user}", "escalated.admin.users.show", staff("user.view"), s.adminUserShow},
+		{"PUT", "/admin/users/{user}", "escalated.admin.users.update", staff("user.manage"), s.adminUserUpdate},
+		{"PATCH", "/admin/users/{user}", "escalated.admin.users.update", staff("user.manage"), s.adminUserUpdate},
+		{"PATCH", "/admin/users/{user}/role", "escalated.admin.users.role", staff("user.manage"), s.adminUserRole},
+		{"DELETE", "/admin/users/{user}", "escalated.admin.users.destroy", staff("user.manage"), s.adminUserDestroy},
+
+		{"GET", "/admin/statuses", "escalated.admin.statuses.index", staff("settings.view"), s.adminStatusIndex},
+		{"POST", "/admin/statuses", "escalated.admin.statuses.store", staff("settings.manage"), s.adminStatusStore},
+		{"PUT", "/admin/statuses/{status}", "escalated.admin.statuses.update", staff("settings.manage"), s.adminStatusUpdate},
+		{"PATCH", "/admin/statuses/{status}", "escalated.admin.statuses.update", staff("settings.manage"), s.adminStatusUpdate},
+		{"DELETE", "/admin/statuses/{status}", "escalated.admin.statuses.destroy", staff("settings.manage"), s.adminStatusDestroy},
+		{"GET", "/admin/transitions", "escalated.admin.transitions.index", staff("settings.view"), s.adminTransitionIndex},
+		{"PUT", "/admin/transitions", "escalated.admin.transitions.update", staff("settings.manage"), s.adminTransitionUpdate},
+	}
+}

@@ -1,0 +1,76 @@
+// Package web is the desk's HTTP layer: the routes file, guards, JSON in and out. Handlers
+// parse the request, call one service method and render the result.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/clock"
+	"github.com/escalated-dev/escalated-go/internal/db"
+	"github.com/escalated-dev/escalated-go/internal/settings"
+	"github.com/escalated-dev/escalated-go/internal/ticket"
+)
+
+// Resolver maps a request of an embedding host to its signed-in user, or nil for nobody.
+type Resolver func(*http.Request) (*auth.HostUser, error)
+
+// Deps is everything the HTTP layer calls.
+type Deps struct {
+	Prefix        string // e.g. "/support"
+	DB            *db.DB
+	Clock         clock.Clock
+	Log           *slog.Logger
+	Auth          *auth.Service
+	Tickets       *ticket.Service
+	Settings      *settings.Store
+	Sessions      *auth.SessionStore
+	Resolver      Resolver // nil in the standalone server: the desk's own sign-in is used
+	SecureCookies bool
+	MaxBodyBytes  int64
+}
+
+// Server holds the dependencies and the route table.
+type Server struct {
+	Deps
+	sessions *scs.SessionManager
+	routes   []Route
+}
+
+// New builds the desk's HTTP handler.
+func New(d Deps) (http.Handler, error) {
+	s := &Server{Deps: d}
+	if d.Resolver == nil {
+		sm := scs.New()
+		sm.Store = d.Sessions
+		sm.Lifetime = 14 * 24 * time.Hour
+		sm.IdleTimeout = 7 * 24 * time.Hour
+		sm.Cookie.Name = "escalated_session"
+		sm.Cookie.HttpOnly = true
+		sm.Cookie.SameSite = http.SameSiteLaxMode
+		sm.Cookie.Secure = d.SecureCookies
+		sm.Cookie.Path = "/"
+		s.sessions = sm
+	}
+	s.routes = s.routeTable()
+	mux := http.NewServeMux()
+	for _, rt := range s.routes {
+		mux.Handle(rt.Method+" "+s.Prefix+rt.Path, s.wrap(rt))
+	}
+	mux.Handle(s.Prefix+"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, notFoundRoute)
+	}))
+	var h http.Handler = mux
+	h = http.NewCrossOriginProtection().Handler(h)
+	if s.sessions != nil {
+		h = s.sessions.LoadAndSave(h)
+	}
+	return s.recoverer(securityHeaders(h)), nil
+}
+
+// Routes lists every route, for tests and the route table the frontend reads.
+func (s *Server) Routes() []Route { return s.routes }

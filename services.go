@@ -1,0 +1,74 @@
+package escalated
+
+import (
+	"context"
+
+	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/ticket"
+)
+
+// Ticket is a ticket row.
+type Ticket = ticket.Ticket
+
+// Reply is a reply or internal note.
+type Reply = ticket.Reply
+
+// NewTicket is the input of Tickets.Create.
+type NewTicket = ticket.CreateInput
+
+// Tickets creates and works tickets from Go code, through the same write path as HTTP.
+// Every method takes the id of the desk user who acts; 0 acts as the system.
+type Tickets struct{ desk *Desk }
+
+// Create opens a ticket. When the acting user is a customer, they are the requester.
+func (t *Tickets) Create(ctx context.Context, actingUserID int64, in NewTicket) (*Ticket, error) {
+	a, err := t.desk.actor(ctx, actingUserID)
+	if err != nil {
+		return nil, err
+	}
+	return t.desk.tickets.Create(ctx, a, in)
+}
+
+// Reply adds a public reply, or an internal note when internal is true, to the ticket with
+// the given id or reference.
+func (t *Tickets) Reply(ctx context.Context, actingUserID int64, ticketKey, body string, internal bool) (*Reply, error) {
+	a, err := t.desk.actor(ctx, actingUserID)
+	if err != nil {
+		return nil, err
+	}
+	id, err := t.desk.tickets.ResolveID(ctx, ticketKey)
+	if err != nil {
+		return nil, err
+	}
+	return t.desk.tickets.Reply(ctx, a, id, ticket.ReplyInput{Body: body, IsInternalNote: internal})
+}
+
+// ChangeStatus moves a ticket through the transition table.
+func (t *Tickets) ChangeStatus(ctx context.Context, actingUserID int64, ticketKey, status string) (*Ticket, error) {
+	a, err := t.desk.actor(ctx, actingUserID)
+	if err != nil {
+		return nil, err
+	}
+	id, err := t.desk.tickets.ResolveID(ctx, ticketKey)
+	if err != nil {
+		return nil, err
+	}
+	return t.desk.tickets.ChangeStatus(ctx, a, id, status)
+}
+
+// User is a desk account.
+type User = auth.User
+
+// NewUser is the input of Users.Create.
+type NewUser = auth.NewUser
+
+// Users manages accounts from Go code.
+type Users struct{ desk *Desk }
+
+// Create makes an account as the system (used by the CLI and first-run set-up).
+func (u *Users) Create(ctx context.Context, in NewUser) (*User, error) {
+	return u.desk.auth.CreateUser(ctx, auth.System(), in)
+}
+
+// CountAdmins reports how many active admins exist.
+func (u *Users) CountAdmins(ctx context.Context) (int, error) { return u.desk.auth.CountAdmins(ctx) }
