@@ -89,6 +89,8 @@ type Desk struct {
 	Tickets *Tickets
 	// Users creates accounts from Go code.
 	Users *Users
+	// Roles creates custom roles from Go code.
+	Roles *Roles
 }
 
 // New opens the database, applies migrations and builds the desk.
@@ -131,6 +133,7 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 	desk.sessions = auth.NewSessionStore(d, o.clock)
 	desk.Tickets = &Tickets{desk: desk}
 	desk.Users = &Users{desk: desk}
+	desk.Roles = &Roles{desk: desk}
 
 	var resolver web.Resolver
 	if o.resolver != nil {

@@ -72,3 +72,17 @@ func (u *Users) Create(ctx context.Context, in NewUser) (*User, error) {
 
 // CountAdmins reports how many active admins exist.
 func (u *Users) CountAdmins(ctx context.Context) (int, error) { return u.desk.auth.CountAdmins(ctx) }
+
+// Role is a named set of permissions.
+type Role = auth.Role
+
+// NewRole is the input of Roles.Create.
+type NewRole = auth.NewRole
+
+// Roles manages custom roles from Go code.
+type Roles struct{ desk *Desk }
+
+// Create makes a custom role as the system.
+func (r *Roles) Create(ctx context.Context, in NewRole) (*Role, error) {
+	return r.desk.auth.CreateRole(ctx, auth.System(), in)
+}

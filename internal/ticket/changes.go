@@ -128,10 +128,12 @@ func requireStatusPermission(actor *auth.Actor, to string) error {
 }
 
 // moveStatus applies one status change with its timestamps, timeline entry and events.
-// strict refuses a change to the same status; automatic moves skip it silently.
-func (s *Service) moveStatus(ctx context.Context, tx bun.Tx, t *Ticket, c *change, to string, strict bool) error {
+// A requested change (requested true) must be in the transition table and must not be to the
+// current status. The desk's own lifecycle moves (a customer's reply handing the ticket back
+// to the agents) are part of the domain's rules and apply whatever the table says.
+func (s *Service) moveStatus(ctx context.Context, tx bun.Tx, t *Ticket, c *change, to string, requested bool) error {
 	if to == t.Status {
-		if strict {
+		if requested {
 			return apperr.Conflict(fmt.Sprintf("The ticket is already %s.", to))
 		}
 		return nil
@@ -147,7 +149,7 @@ func (s *Service) moveStatus(ctx context.Context, tx bun.Tx, t *Ticket, c *chang
 	if err != nil {
 		return err
 	}
-	if !isOneOf(to, allowed) {
+	if requested && !isOneOf(to, allowed) {
 		e := apperr.Conflict(fmt.Sprintf("A ticket cannot move from %s to %s; allowed: %s.", t.Status, to, strings.Join(allowed, ", ")))
 		e.Extra = map[string]any{"allowed_transitions": allowed, "from": t.Status, "to": to}
 		return e

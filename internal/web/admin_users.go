@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/auth"
 )
 
@@ -16,4 +17,21 @@ func (s *Server) adminUserStore(w http.ResponseWriter, r *http.Request, a *auth.
 		return err
 	}
 	return data(w, http.StatusCreated, u)
+}
+
+// Written in this session by a parallel change; answers 404 until it lands.
+func (s *Server) adminUserIndex(w http.ResponseWriter, r *http.Request, a *auth.Actor) error {
+	return apperr.NotFound("Page")
+}
+func (s *Server) adminUserShow(w http.ResponseWriter, r *http.Request, a *auth.Actor) error {
+	return apperr.NotFound("Page")
+}
+func (s *Server) adminUserUpdate(w http.ResponseWriter, r *http.Request, a *auth.Actor) error {
+	return apperr.NotFound("Page")
+}
+func (s *Server) adminUserRole(w http.ResponseWriter, r *http.Request, a *auth.Actor) error {
+	return apperr.NotFound("Page")
+}
+func (s *Server) adminUserDestroy(w http.ResponseWriter, r *http.Request, a *auth.Actor) error {
+	return apperr.NotFound("Page")
 }

@@ -73,4 +73,3 @@ func pageParams(q url.Values) (page, perPage int, err error) {
 	}
 	return page, perPage, nil
 }
-

@@ -1,0 +1,240 @@
+// Package testdesk starts a real desk on a real database behind an httptest server and
+// signs people in, so HTTP tests read like a story: an admin does this, a customer sees that.
+package testdesk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	escalated "github.com/escalated-dev/escalated-go"
+	"github.com/escalated-dev/escalated-go/internal/clock"
+	"github.com/escalated-dev/escalated-go/internal/db/dbtest"
+)
+
+// Desk is a running desk for one test.
+type Desk struct {
+	*escalated.Desk
+	t      testing.TB
+	Server *httptest.Server
+	Clock  *clock.Fake
+	Events *Recorder
+	seq    atomic.Int64
+}
+
+// Start is the moment every test desk's clock starts at.
+var Start = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+
+// New opens a desk on the database at url (see dbtest.Each) with a fake clock and an event
+// recorder, serves it, and closes everything when the test ends.
+func New(t testing.TB, url string, opts ...escalated.Option) *Desk {
+	t.Helper()
+	d := &Desk{t: t, Clock: clock.NewFake(Start), Events: &Recorder{}}
+	cfg := escalated.Config{Database: url}
+	all := append([]escalated.Option{
+		escalated.WithClock(d.Clock),
+		escalated.WithEventListener(d.Events.record),
+		escalated.WithPasswordCost(1024, 1),
+	}, opts...)
+	desk, err := escalated.New(cfg, all...)
+	if err != nil {
+		t.Fatalf("testdesk: new desk: %v", err)
+	}
+	d.Desk = desk
+	mux := http.NewServeMux()
+	mux.Handle("/support/", desk.Handler())
+	d.Server = httptest.NewServer(mux)
+	t.Cleanup(func() {
+		d.Server.Close()
+		desk.Close()
+	})
+	return d
+}
+
+// Each runs fn against a fresh desk on SQLite and on PostgreSQL.
+func Each(t *testing.T, fn func(t *testing.T, d *Desk)) {
+	dbtest.Each(t, func(t *testing.T, url string) { fn(t, New(t, url)) })
+}
+
+// Password is every test user's password.
+const Password = "correct horse battery"
+
+// User creates an account with the given role and returns a client signed in as it.
+func (d *Desk) User(role string) *Client {
+	d.t.Helper()
+	n := d.seq.Add(1)
+	name := fmt.Sprintf("%s %d", role, n)
+	email := fmt.Sprintf("%s%d@example.test", strings.ReplaceAll(role, "_", "-"), n)
+	u, err := d.Users.Create(context.Background(), escalated.NewUser{Name: name, Email: email, Password: Password, Role: role})
+	if err != nil {
+		d.t.Fatalf("testdesk: create %s: %v", role, err)
+	}
+	c := d.Anonymous()
+	c.ID, c.Name, c.Email = u.ID, u.Name, u.Email
+	c.Do("POST", "/login", map[string]any{"email": email, "password": Password}).Want(200)
+	return c
+}
+
+// Role creates a custom role holding exactly perms and returns its slug.
+func (d *Desk) Role(slug string, perms ...string) string {
+	d.t.Helper()
+	if _, err := d.Roles.Create(context.Background(), escalated.NewRole{Slug: slug, Name: slug, Permissions: perms}); err != nil {
+		d.t.Fatalf("testdesk: create role %s: %v", slug, err)
+	}
+	return slug
+}
+
+// Anonymous returns a client that is signed in as nobody.
+func (d *Desk) Anonymous() *Client {
+	jar, _ := cookiejar.New(nil)
+	return &Client{t: d.t, base: d.Server.URL + "/support", http: &http.Client{Jar: jar}}
+}
+
+// Client is one person's browser session.
+type Client struct {
+	t     testing.TB
+	base  string
+	http  *http.Client
+	ID    int64
+	Name  string
+	Email string
+}
+
+// Response is what came back.
+type Response struct {
+	t      testing.TB
+	req    string
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Do sends a JSON request to a path below /support. body may be nil, a string (sent as is)
+// or any value (sent as JSON).
+func (c *Client) Do(method, path string, body any) *Response {
+	c.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		buf, err := json.Marshal(b)
+		if err != nil {
+			c.t.Fatalf("testdesk: encode body: %v", err)
+		}
+		rd = bytes.NewReader(buf)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		c.t.Fatalf("testdesk: %v", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatalf("testdesk: %s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	return &Response{t: c.t, req: method + " " + path, Status: res.StatusCode, Header: res.Header, Body: out}
+}
+
+// Want fails the test unless the status is one of want.
+func (r *Response) Want(want ...int) *Response {
+	r.t.Helper()
+	for _, w := range want {
+		if r.Status == w {
+			return r
+		}
+	}
+	r.t.Fatalf("%s: status %d, want %v; body: %s", r.req, r.Status, want, r.Body)
+	return r
+}
+
+// JSON decodes the body into a generic map.
+func (r *Response) JSON() map[string]any {
+	r.t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		r.t.Fatalf("%s: body is not a JSON object: %v: %s", r.req, err, r.Body)
+	}
+	return m
+}
+
+// Data returns the "data" object of the body.
+func (r *Response) Data() map[string]any {
+	r.t.Helper()
+	d, ok := r.JSON()["data"].(map[string]any)
+	if !ok {
+		r.t.Fatalf("%s: body has no data object: %s", r.req, r.Body)
+	}
+	return d
+}
+
+// Decode decodes the body into v.
+func (r *Response) Decode(v any) {
+	r.t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		r.t.Fatalf("%s: decode: %v: %s", r.req, err, r.Body)
+	}
+}
+
+// FieldError returns the first validation message for field, failing when there is none.
+func (r *Response) FieldError(field string) string {
+	r.t.Helper()
+	var body struct {
+		Errors map[string][]string `json:"errors"`
+	}
+	r.Decode(&body)
+	if len(body.Errors[field]) == 0 {
+		r.t.Fatalf("%s: no validation error for %q: %s", r.req, field, r.Body)
+	}
+	return body.Errors[field][0]
+}
+
+// Recorder keeps the events a desk published.
+type Recorder struct {
+	mu     sync.Mutex
+	events []escalated.Event
+}
+
+func (r *Recorder) record(_ context.Context, e escalated.Event) {
+	r.mu.Lock()
+	r.events = append(r.events, e)
+	r.mu.Unlock()
+}
+
+// Names lists the names of the events published for a ticket, in order.
+func (r *Recorder) Names(ticketID int64) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, e := range r.events {
+		if e.Ticket.ID == ticketID {
+			out = append(out, e.Name)
+		}
+	}
+	return out
+}
+
+// All returns every event recorded so far.
+func (r *Recorder) All() []escalated.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]escalated.Event(nil), r.events...)
+}
