@@ -138,7 +138,7 @@ func (s *Service) moveStatus(ctx context.Context, tx bun.Tx, t *Ticket, c *chang
 		}
 		return nil
 	}
-	category, err := statusCategory(ctx, tx, to)
+	category, err := s.statusCategory(ctx, tx, to)
 	if err != nil {
 		return err
 	}

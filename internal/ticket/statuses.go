@@ -75,10 +75,12 @@ func allowedFrom(ctx context.Context, db bun.IDB, from string) ([]string, error)
 	return to, nil
 }
 
-// statusCategory returns the category of a status, or "" when it does not exist.
-func statusCategory(ctx context.Context, db bun.IDB, slug string) (string, error) {
+// statusCategory returns the category of a status, or "" when it does not exist. The status
+// row stays key-share locked until tx ends, so an admin cannot delete the status or change
+// its category between this read and the commit of the ticket that moves into it.
+func (s *Service) statusCategory(ctx context.Context, tx bun.Tx, slug string) (string, error) {
 	var cats []string
-	if err := db.NewRaw(`SELECT category FROM statuses WHERE slug = ?`, slug).Scan(ctx, &cats); err != nil {
+	if err := tx.NewRaw(`SELECT category FROM statuses WHERE slug = ?`+s.db.ForKeyShare(), slug).Scan(ctx, &cats); err != nil {
 		return "", fmt.Errorf("ticket: load status %s: %w", slug, err)
 	}
 	if len(cats) == 0 {
