@@ -19,8 +19,10 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/auth"
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
+	"github.com/escalated-dev/escalated-go/internal/department"
 	"github.com/escalated-dev/escalated-go/internal/event"
 	"github.com/escalated-dev/escalated-go/internal/settings"
+	"github.com/escalated-dev/escalated-go/internal/tag"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 	"github.com/escalated-dev/escalated-go/internal/web"
 )
@@ -147,6 +149,8 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 		Auth:          desk.auth,
 		Tickets:       desk.tickets,
 		Settings:      desk.settings,
+		Departments:   department.NewService(d, o.clock),
+		Tags:          tag.NewService(d, o.clock),
 		Sessions:      desk.sessions,
 		Resolver:      resolver,
 		SecureCookies: cfg.SecureCookies,

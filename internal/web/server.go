@@ -12,7 +12,9 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/auth"
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
+	"github.com/escalated-dev/escalated-go/internal/department"
 	"github.com/escalated-dev/escalated-go/internal/settings"
+	"github.com/escalated-dev/escalated-go/internal/tag"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 )
 
@@ -28,6 +30,8 @@ type Deps struct {
 	Auth          *auth.Service
 	Tickets       *ticket.Service
 	Settings      *settings.Store
+	Departments   *department.Service
+	Tags          *tag.Service
 	Sessions      *auth.SessionStore
 	Resolver      Resolver // nil in the standalone server: the desk's own sign-in is used
 	SecureCookies bool
