@@ -1,7 +1,7 @@
 -- Core schema: people, access, departments, tickets and everything a ticket change writes.
 
 CREATE TABLE roles (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     slug        TEXT NOT NULL UNIQUE,
     name        TEXT NOT NULL,
     description TEXT NOT NULL DEFAULT '',
@@ -11,7 +11,7 @@ CREATE TABLE roles (
 );
 
 CREATE TABLE permissions (
-    id    INTEGER PRIMARY KEY,
+    id    INTEGER PRIMARY KEY AUTOINCREMENT,
     slug  TEXT NOT NULL UNIQUE,
     grp   TEXT NOT NULL
 );
@@ -24,7 +24,7 @@ CREATE TABLE role_permissions (
 
 -- role is 'customer' or the slug of a row in roles.
 CREATE TABLE users (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     name          TEXT NOT NULL,
     email         TEXT NOT NULL,
     password_hash TEXT NOT NULL DEFAULT '',
@@ -46,7 +46,7 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_expiry_idx ON sessions (expiry);
 
 CREATE TABLE contacts (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     name       TEXT NOT NULL DEFAULT '',
     email      TEXT NOT NULL,
     user_id    INTEGER REFERENCES users(id) ON DELETE SET NULL,
@@ -56,7 +56,7 @@ CREATE TABLE contacts (
 CREATE UNIQUE INDEX contacts_email_key ON contacts (lower(email));
 
 CREATE TABLE departments (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     name        TEXT NOT NULL,
     slug        TEXT NOT NULL UNIQUE,
     description TEXT NOT NULL DEFAULT '',
@@ -91,7 +91,7 @@ CREATE TABLE status_transitions (
 );
 
 CREATE TABLE tickets (
-    id                          INTEGER PRIMARY KEY,
+    id                          INTEGER PRIMARY KEY AUTOINCREMENT,
     reference                   TEXT UNIQUE,
     subject                     TEXT NOT NULL,
     description                 TEXT NOT NULL DEFAULT '',
@@ -128,7 +128,7 @@ CREATE INDEX tickets_created_idx ON tickets (created_at);
 CREATE INDEX tickets_resolved_idx ON tickets (resolved_at);
 
 CREATE TABLE replies (
-    id               INTEGER PRIMARY KEY,
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
     ticket_id        INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
     author_id        INTEGER REFERENCES users(id) ON DELETE SET NULL,
     contact_id       INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
@@ -141,7 +141,7 @@ CREATE TABLE replies (
 CREATE INDEX replies_ticket_idx ON replies (ticket_id, id);
 
 CREATE TABLE attachments (
-    id                INTEGER PRIMARY KEY,
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
     ticket_id         INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
     reply_id          INTEGER REFERENCES replies(id) ON DELETE CASCADE,
     original_filename TEXT NOT NULL,
@@ -153,7 +153,7 @@ CREATE TABLE attachments (
 CREATE INDEX attachments_ticket_idx ON attachments (ticket_id);
 
 CREATE TABLE tags (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     name       TEXT NOT NULL,
     slug       TEXT NOT NULL UNIQUE,
     color      TEXT NOT NULL DEFAULT '',
@@ -169,7 +169,7 @@ CREATE TABLE ticket_tags (
 CREATE INDEX ticket_tags_tag_idx ON ticket_tags (tag_id, ticket_id);
 
 CREATE TABLE ticket_activities (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     ticket_id  INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
     type       TEXT NOT NULL,
     causer_id  INTEGER REFERENCES users(id) ON DELETE SET NULL,
@@ -185,7 +185,7 @@ CREATE TABLE settings (
 );
 
 CREATE TABLE audit_logs (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     actor_id      INTEGER REFERENCES users(id) ON DELETE SET NULL,
     action        TEXT NOT NULL,
     resource_type TEXT NOT NULL,
