@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
+	"github.com/uptrace/bun"
+
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 )
@@ -40,12 +43,39 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	return data, true, nil
 }
 
+// CommitCtx saves a session with the id of the user signed in to it, so that user's sessions
+// can be ended together (see deleteSessions).
 func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	_, err := s.db.W.NewRaw(`INSERT INTO sessions (token_hash, data, expiry) VALUES (?, ?, ?)
-		ON CONFLICT (token_hash) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry`,
-		hashToken(token), b, expiry.UTC()).Exec(ctx)
+	_, err := s.db.W.NewRaw(`INSERT INTO sessions (token_hash, data, expiry, user_id) VALUES (?, ?, ?, ?)
+		ON CONFLICT (token_hash) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry, user_id = EXCLUDED.user_id`,
+		hashToken(token), b, expiry.UTC(), sessionUser(b)).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("auth: save session: %w", err)
+	}
+	return nil
+}
+
+// SessionUserKey is the session key that holds the signed-in user's id.
+const SessionUserKey = "user_id"
+
+// sessionUser reads the signed-in user's id out of an encoded session, or nil when nobody is
+// signed in. The session manager encodes with scs's default gob codec.
+func sessionUser(b []byte) *int64 {
+	_, values, err := scs.GobCodec{}.Decode(b)
+	if err != nil {
+		return nil
+	}
+	id, ok := values[SessionUserKey].(int64)
+	if !ok || id == 0 {
+		return nil
+	}
+	return &id
+}
+
+// deleteSessions ends every session of a user, in the caller's transaction.
+func deleteSessions(ctx context.Context, tx bun.IDB, userID int64) error {
+	if _, err := tx.NewRaw(`DELETE FROM sessions WHERE user_id = ?`, userID).Exec(ctx); err != nil {
+		return fmt.Errorf("auth: end sessions of user %d: %w", userID, err)
 	}
 	return nil
 }

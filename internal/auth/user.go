@@ -63,7 +63,11 @@ const dummyHash = "$argon2id$v=19$m=65536,t=1,p=2$c29tZXNhbHRzb21lc2FsdA$9sTbSlT
 // Authenticate checks an email and password and returns the active user they belong to.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (*User, error) {
 	var u User
-	err := s.db.R.NewSelect().Model(&u).Where("lower(email) = lower(?)", strings.TrimSpace(email)).Scan(ctx)
+	err := sql.ErrNoRows
+	// No stored email holds a NUL byte, and the databases refuse one in a query.
+	if !strings.ContainsRune(email, 0) {
+		err = s.db.R.NewSelect().Model(&u).Where("lower(email) = lower(?)", strings.TrimSpace(email)).Scan(ctx)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		argon2id.ComparePasswordAndHash(password, dummyHash)
 		return nil, apperr.Invalid("email", "These credentials do not match our records.")
@@ -128,8 +132,12 @@ func (s *Service) ActorForUser(ctx context.Context, u *User, ip string) (*Actor,
 
 // RolePermissions lists the permission slugs granted to the role with the given slug.
 func (s *Service) RolePermissions(ctx context.Context, role string) ([]string, error) {
+	return rolePermissions(ctx, s.db.R, role)
+}
+
+func rolePermissions(ctx context.Context, idb bun.IDB, role string) ([]string, error) {
 	var perms []string
-	err := s.db.R.NewRaw(`SELECT p.slug FROM role_permissions rp
+	err := idb.NewRaw(`SELECT p.slug FROM role_permissions rp
 		JOIN roles r ON r.id = rp.role_id JOIN permissions p ON p.id = rp.permission_id
 		WHERE r.slug = ? ORDER BY p.slug`, role).Scan(ctx, &perms)
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/auth"
 )
 
-const sessionUserKey = "user_id"
+const sessionUserKey = auth.SessionUserKey
 
 type loginInput struct {
 	Email    string `json:"email"`
