@@ -300,6 +300,7 @@ func (s *Service) changeTags(ctx context.Context, actor *auth.Actor, ticketID in
 		if err := checkRefs(ctx, tx, nil, nil, tagIDs); err != nil {
 			return err
 		}
+		var changed []string
 		for _, id := range tagIDs {
 			var tagName string
 			if err := tx.NewRaw(`SELECT name FROM tags WHERE id = ?`, id).Scan(ctx, &tagName); err != nil {
@@ -317,9 +318,17 @@ func (s *Service) changeTags(ctx context.Context, actor *auth.Actor, ticketID in
 				continue
 			}
 			c.updated = true
-			c.record("tag", nil, tagName)
+			changed = append(changed, tagName)
 			c.activity(t.ID, activity, map[string]any{"tag": tagName, "tag_id": id})
 			c.emit(name, map[string]any{"tag": map[string]any{"id": id, "name": tagName}})
+		}
+		// One audit entry covers the whole operation, so it names every tag it changed.
+		switch {
+		case len(changed) == 0:
+		case add:
+			c.record("tags", nil, changed)
+		default:
+			c.record("tags", changed, nil)
 		}
 		return nil
 	})
