@@ -35,6 +35,7 @@ type env struct {
 	auth     *auth.Service
 	settings *settings.Store
 	events   *recorder
+	bus      *event.Bus
 	seq      int
 }
 
@@ -69,7 +70,7 @@ func newEnv(t *testing.T, url string) *env {
 	bus.Subscribe(rec.record)
 	st := settings.NewStore(d, clk, settings.Defaults())
 	return &env{
-		t: t, ctx: ctx, db: d, clock: clk, events: rec, settings: st,
+		t: t, ctx: ctx, db: d, clock: clk, events: rec, bus: bus, settings: st,
 		svc:  ticket.NewService(d, clk, bus, st),
 		auth: auth.NewService(d, clk, &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}),
 	}
