@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -22,6 +23,20 @@ func pathID(r *http.Request, name, what string) (int64, error) {
 		return 0, apperr.NotFound(what)
 	}
 	return n, nil
+}
+
+// nullableID reads an id field that must be present and may be null, which clears it. It
+// is raw in the input struct so that a body without the field is a 422 rather than a silent
+// unassignment or move to no department.
+func nullableID(raw json.RawMessage, field string) (*int64, error) {
+	if len(raw) == 0 {
+		return nil, invalid(field, "The "+field+" field is required; send null to clear it.")
+	}
+	var id *int64
+	if err := json.Unmarshal(raw, &id); err != nil {
+		return nil, invalid(field, "The "+field+" field must be of type number or null.")
+	}
+	return id, nil
 }
 
 // ticketID resolves the {ticket} path parameter, an id or a reference.
