@@ -94,6 +94,11 @@ func (s *Service) ChangeStatusAsRequester(ctx context.Context, actor *auth.Actor
 }
 
 func (s *Service) changeStatus(ctx context.Context, actor *auth.Actor, ticketID int64, to string, asRequester bool) (*Ticket, error) {
+	var v apperr.Validation
+	checkText(&v, "status", to, true, maxStatus)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
 	cfg, err := s.setting(ctx)
 	if err != nil {
 		return nil, err
