@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/auth"
@@ -56,7 +57,7 @@ func ticketFilter(r *http.Request, a *auth.Actor) (ticket.Filter, error) {
 		return f, err
 	}
 	for _, st := range splitList(q.Get("status")) {
-		if len(st) > 64 {
+		if len(st) > 64 || !utf8.ValidString(st) || strings.ContainsRune(st, 0) {
 			v.Add("status", "The status filter is invalid.")
 			break
 		}
@@ -99,8 +100,11 @@ func ticketFilter(r *http.Request, a *auth.Actor) (ticket.Filter, error) {
 		f.TicketType = t
 	}
 	if s := strings.TrimSpace(q.Get("search")); s != "" {
-		if len(s) > 200 || strings.ContainsRune(s, 0) {
+		switch {
+		case len(s) > 200:
 			v.Add("search", "The search may be at most 200 characters.")
+		case !utf8.ValidString(s) || strings.ContainsRune(s, 0):
+			v.Add("search", "The search contains invalid characters.")
 		}
 		f.Search = s
 	}
