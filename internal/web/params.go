@@ -131,6 +131,11 @@ func ticketFilter(r *http.Request, a *auth.Actor) (ticket.Filter, error) {
 	default:
 		v.Add("direction", "The direction must be asc or desc.")
 	}
+	// List orders a filter without a sort key newest first whatever Desc says, so a direction
+	// given alone names the default key to take effect.
+	if f.Sort == "" && q.Get("direction") != "" {
+		f.Sort = "updated_at"
+	}
 	return f, v.Err()
 }
 
