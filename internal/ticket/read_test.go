@@ -89,3 +89,20 @@ func TestListIsScopedToTheCustomer(t *testing.T) {
 		wantErr(t, err, apperr.KindNotFound)
 	})
 }
+
+func TestResolveID(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		tk := e.open(e.user("customer"), "Key")
+		for _, key := range []string{"1", "ESC-00001", "esc-00001", " ESC-00001 "} {
+			if id, err := e.svc.ResolveID(e.ctx, key); err != nil || id != tk.ID {
+				t.Fatalf("ResolveID(%q) = %d, %v", key, id, err)
+			}
+		}
+		for _, key := range []string{"", "0", "-1", "+1", "1.0", "99999999999999999999", "ABC-00001", "ESC-", "ESC-1x",
+			"\x00", "ESC-00001\x00", "\xff", "' OR 1=1 --", "ESC-000001111111111111111111111111111111111"} {
+			if _, err := e.svc.ResolveID(e.ctx, key); !apperr.Is(err, apperr.KindNotFound) {
+				t.Fatalf("ResolveID(%q): %v, want not found", key, err)
+			}
+		}
+	})
+}
