@@ -94,6 +94,11 @@ func (s *Service) ChangeStatusAsRequester(ctx context.Context, actor *auth.Actor
 }
 
 func (s *Service) changeStatus(ctx context.Context, actor *auth.Actor, ticketID int64, to string, asRequester bool) (*Ticket, error) {
+	var v apperr.Validation
+	checkText(&v, "status", to, true, maxStatus)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
 	cfg, err := s.setting(ctx)
 	if err != nil {
 		return nil, err
@@ -300,6 +305,7 @@ func (s *Service) changeTags(ctx context.Context, actor *auth.Actor, ticketID in
 		if err := checkRefs(ctx, tx, nil, nil, tagIDs); err != nil {
 			return err
 		}
+		var changed []string
 		for _, id := range tagIDs {
 			var tagName string
 			if err := tx.NewRaw(`SELECT name FROM tags WHERE id = ?`, id).Scan(ctx, &tagName); err != nil {
@@ -317,9 +323,17 @@ func (s *Service) changeTags(ctx context.Context, actor *auth.Actor, ticketID in
 				continue
 			}
 			c.updated = true
-			c.record("tag", nil, tagName)
+			changed = append(changed, tagName)
 			c.activity(t.ID, activity, map[string]any{"tag": tagName, "tag_id": id})
 			c.emit(name, map[string]any{"tag": map[string]any{"id": id, "name": tagName}})
+		}
+		// One audit entry covers the whole operation, so it names every tag it changed.
+		switch {
+		case len(changed) == 0:
+		case add:
+			c.record("tags", nil, changed)
+		default:
+			c.record("tags", changed, nil)
 		}
 		return nil
 	})

@@ -265,7 +265,12 @@ func (s *Service) get(ctx context.Context, actor *auth.Actor, id int64, requeste
 	if err := q.Scan(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("ticket: replies: %w", err)
 	}
-	if err := s.db.R.NewSelect().Model(&d.Attachments).Where("ticket_id = ?", id).OrderExpr("id ASC").Scan(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	aq := s.db.R.NewSelect().Model(&d.Attachments).Where("ticket_id = ?", id).OrderExpr("id ASC")
+	if !staff {
+		// A file attached to an internal note is as internal as the note.
+		aq = aq.Where("(reply_id IS NULL OR reply_id IN (SELECT id FROM replies WHERE ticket_id = ? AND is_internal_note = FALSE))", id)
+	}
+	if err := aq.Scan(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("ticket: attachments: %w", err)
 	}
 	if staff {

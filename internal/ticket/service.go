@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -133,15 +134,20 @@ func canSee(a *auth.Actor, t *Ticket) bool {
 	return a.Can("ticket.view")
 }
 
+// ticketKey is the shape of a ticket key in a URL: an id, or a reference such as ESC-00042.
+var ticketKey = regexp.MustCompile(`^(?:[0-9]+|[A-Za-z0-9]+-[0-9]+)$`)
+
 // ResolveID turns a ticket key from a URL, a numeric id or a reference such as ESC-00042,
 // into the ticket id. An unknown key is not found.
 func (s *Service) ResolveID(ctx context.Context, key string) (int64, error) {
 	key = strings.TrimSpace(key)
+	// Anything but an id or a reference is not found before it gets near the database,
+	// which refuses some bytes (NUL) with an error rather than an empty answer.
+	if len(key) > 40 || !ticketKey.MatchString(key) {
+		return 0, apperr.NotFound("Ticket")
+	}
 	if n, err := strconv.ParseInt(key, 10, 64); err == nil && n > 0 {
 		return n, nil
-	}
-	if key == "" || len(key) > 40 {
-		return 0, apperr.NotFound("Ticket")
 	}
 	var ids []int64
 	if err := s.db.R.NewRaw(`SELECT id FROM tickets WHERE reference = ?`, strings.ToUpper(key)).Scan(ctx, &ids); err != nil {

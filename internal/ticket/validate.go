@@ -11,6 +11,7 @@ import (
 const (
 	maxSubject = 255
 	maxBody    = 65535
+	maxStatus  = 64
 )
 
 // checkText validates a required or optional text field: valid UTF-8, no NUL bytes, within

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -110,12 +111,16 @@ func ticketChange[T any](s *Server, w http.ResponseWriter, r *http.Request, appl
 }
 
 type assignInput struct {
-	AgentID *int64 `json:"agent_id"`
+	AgentID json.RawMessage `json:"agent_id"`
 }
 
 func (s *Server) agentTicketAssign(w http.ResponseWriter, r *http.Request, a *auth.Actor) error {
 	return ticketChange(s, w, r, func(id int64, in assignInput) (*ticket.Ticket, error) {
-		return s.Tickets.Assign(r.Context(), a, id, in.AgentID)
+		agentID, err := nullableID(in.AgentID, "agent_id")
+		if err != nil {
+			return nil, err
+		}
+		return s.Tickets.Assign(r.Context(), a, id, agentID)
 	})
 }
 
@@ -143,12 +148,16 @@ func (s *Server) agentTicketPriority(w http.ResponseWriter, r *http.Request, a *
 }
 
 type departmentInput struct {
-	DepartmentID *int64 `json:"department_id"`
+	DepartmentID json.RawMessage `json:"department_id"`
 }
 
 func (s *Server) agentTicketDepartment(w http.ResponseWriter, r *http.Request, a *auth.Actor) error {
 	return ticketChange(s, w, r, func(id int64, in departmentInput) (*ticket.Ticket, error) {
-		return s.Tickets.ChangeDepartment(r.Context(), a, id, in.DepartmentID)
+		departmentID, err := nullableID(in.DepartmentID, "department_id")
+		if err != nil {
+			return nil, err
+		}
+		return s.Tickets.ChangeDepartment(r.Context(), a, id, departmentID)
 	})
 }
 

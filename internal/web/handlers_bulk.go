@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/ticket"
 )
 
 type bulkInput struct {
@@ -90,6 +92,10 @@ func (s *Server) bulkAction(r *http.Request, a *auth.Actor, in bulkInput) (func(
 		var p string
 		if err := valueAs(&p); err != nil {
 			return nil, err
+		}
+		// A bad priority is wrong for every ticket alike: refuse the request, not each ticket.
+		if !oneOf(p, ticket.Priorities) {
+			return nil, invalid("value", "The value must be one of: "+strings.Join(ticket.Priorities, ", ")+".")
 		}
 		return func(id int64) error { _, err := s.Tickets.ChangePriority(ctx, a, id, p); return err }, nil
 	case "add_tags", "remove_tags":

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/auth"
@@ -22,6 +24,20 @@ func pathID(r *http.Request, name, what string) (int64, error) {
 		return 0, apperr.NotFound(what)
 	}
 	return n, nil
+}
+
+// nullableID reads an id field that must be present and may be null, which clears it. It
+// is raw in the input struct so that a body without the field is a 422 rather than a silent
+// unassignment or move to no department.
+func nullableID(raw json.RawMessage, field string) (*int64, error) {
+	if len(raw) == 0 {
+		return nil, invalid(field, "The "+field+" field is required; send null to clear it.")
+	}
+	var id *int64
+	if err := json.Unmarshal(raw, &id); err != nil {
+		return nil, invalid(field, "The "+field+" field must be of type number or null.")
+	}
+	return id, nil
 }
 
 // ticketID resolves the {ticket} path parameter, an id or a reference.
@@ -41,7 +57,7 @@ func ticketFilter(r *http.Request, a *auth.Actor) (ticket.Filter, error) {
 		return f, err
 	}
 	for _, st := range splitList(q.Get("status")) {
-		if len(st) > 64 {
+		if len(st) > 64 || !utf8.ValidString(st) || strings.ContainsRune(st, 0) {
 			v.Add("status", "The status filter is invalid.")
 			break
 		}
@@ -84,8 +100,11 @@ func ticketFilter(r *http.Request, a *auth.Actor) (ticket.Filter, error) {
 		f.TicketType = t
 	}
 	if s := strings.TrimSpace(q.Get("search")); s != "" {
-		if len(s) > 200 || strings.ContainsRune(s, 0) {
+		switch {
+		case len(s) > 200:
 			v.Add("search", "The search may be at most 200 characters.")
+		case !utf8.ValidString(s) || strings.ContainsRune(s, 0):
+			v.Add("search", "The search contains invalid characters.")
 		}
 		f.Search = s
 	}
@@ -111,6 +130,11 @@ func ticketFilter(r *http.Request, a *auth.Actor) (ticket.Filter, error) {
 		f.Desc = true
 	default:
 		v.Add("direction", "The direction must be asc or desc.")
+	}
+	// List orders a filter without a sort key newest first whatever Desc says, so a direction
+	// given alone names the default key to take effect.
+	if f.Sort == "" && q.Get("direction") != "" {
+		f.Sort = "updated_at"
 	}
 	return f, v.Err()
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,13 +66,22 @@ func decode(r *http.Request, dst any) error {
 	if ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
 		return apperr.Invalid("body", "The request body must be JSON (Content-Type: application/json).")
 	}
+	var raw json.RawMessage
 	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	if err := dec.Decode(&raw); err != nil {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return apperr.Invalid("body", "The request body must hold exactly one JSON object.")
+	}
+	// null would decode into the zero value without complaint, and so read as {}.
+	if raw[0] != '{' {
+		return apperr.Invalid("body", "The request body must be a JSON object.")
+	}
+	strict := json.NewDecoder(bytes.NewReader(raw))
+	strict.DisallowUnknownFields()
+	if err := strict.Decode(dst); err != nil {
+		return jsonError(err)
 	}
 	return nil
 }

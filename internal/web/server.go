@@ -5,6 +5,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -65,7 +66,13 @@ func New(d Deps) (http.Handler, error) {
 	for _, rt := range s.routes {
 		mux.Handle(rt.Method+" "+s.Prefix+rt.Path, s.wrap(rt))
 	}
-	mux.Handle(s.Prefix+"/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	catchAll := s.Prefix + "/"
+	mux.Handle(catchAll, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r, catchAll); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeJSON(w, http.StatusMethodNotAllowed, errorBody{Message: "The " + r.Method + " method is not supported for this route."})
+			return
+		}
 		s.writeError(w, r, notFoundRoute)
 	}))
 	var h http.Handler = mux
@@ -74,6 +81,20 @@ func New(d Deps) (http.Handler, error) {
 		h = s.sessions.LoadAndSave(h)
 	}
 	return s.recoverer(securityHeaders(h)), nil
+}
+
+// allowedMethods lists the methods some route serves at r's path. The catch-all that renders
+// JSON 404s also catches a known path called with the wrong method, which is a 405.
+func allowedMethods(mux *http.ServeMux, r *http.Request, catchAll string) []string {
+	var allow []string
+	for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != catchAll {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 // Routes lists every route, for tests and the route table the frontend reads.
