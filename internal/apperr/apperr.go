@@ -83,7 +83,9 @@ func (v *Validation) Add(field, msg string) {
 }
 
 // Addf records a formatted message against field.
-func (v *Validation) Addf(field, format string, args ...any) { v.Add(field, fmt.Sprintf(format, args...)) }
+func (v *Validation) Addf(field, format string, args ...any) {
+	v.Add(field, fmt.Sprintf(format, args...))
+}
 
 // Has reports whether field already has a problem.
 func (v *Validation) Has(field string) bool { return len(v.fields[field]) > 0 }
