@@ -9,7 +9,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -65,7 +64,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 }
 
+// serve runs the desk until ctx ends or the process gets SIGINT or SIGTERM, then stops taking
+// requests, lets those in flight finish, and stops the background work before closing the
+// database under it.
 func serve(ctx context.Context, cfg escalated.Config, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	desk, err := escalated.New(cfg, escalated.WithLogger(log))
 	if err != nil {
 		return err
@@ -83,26 +87,36 @@ func serve(ctx context.Context, cfg escalated.Config, getenv func(string) string
 	mux.Handle(prefix+"/", desk.Handler())
 	mux.Handle(prefix, desk.Handler())
 	mux.Handle("GET /{$}", http.RedirectHandler(prefix, http.StatusFound))
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w (ESCALATED_ADDR chooses the address)", err)
 	}
-	go desk.Run(ctx)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+
+	background, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	ran := make(chan error, 1)
+	go func() { ran <- desk.Run(background) }()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
 	log.Info("escalated: serving", "url", "http://"+ln.Addr().String()+prefix)
+
 	select {
-	case err := <-errc:
-		return err
+	case err = <-served:
 	case <-ctx.Done():
+		stop() // a second signal now kills the process at once
+		log.Info("escalated: shutting down")
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err = srv.Shutdown(shutdown); err != nil {
+			srv.Close()
+		}
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	stopBackground()
+	if rerr := <-ran; rerr != nil {
+		log.Error("escalated: background work", "err", rerr)
+	}
+	if err != nil {
 		return err
 	}
 	log.Info("escalated: stopped")

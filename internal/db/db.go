@@ -5,16 +5,19 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"runtime"
 	"strings"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Dialect names the database in use.
@@ -50,6 +53,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		d.Close()
 		return nil, fmt.Errorf("db: connect to %s: %w", d.Dialect, err)
 	}
+	if d.Dialect == SQLite {
+		if err := enableWAL(ctx, d.W); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("db: switch sqlite to WAL: %w", err)
+		}
+	}
 	return d, nil
 }
 
@@ -72,8 +81,9 @@ func openPostgres(dsn string) (*DB, error) {
 // sqlitePragmas tune SQLite for a server: WAL so readers never block the writer, a busy
 // timeout instead of instant SQLITE_BUSY, foreign keys on, and NORMAL sync, which in WAL mode
 // is durable across application crashes and loses at most the last commits on power loss.
+// WAL is set once per Open by enableWAL rather than here (see there why).
 var sqlitePragmas = []string{
-	"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)",
+	"busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)",
 	"cache_size(-32000)", "temp_store(MEMORY)",
 }
 
@@ -115,6 +125,31 @@ func openSQLite(path string) (*DB, error) {
 		W:       bun.NewDB(writer, sqlitedialect.New()),
 		R:       bun.NewDB(reader, sqlitedialect.New()),
 	}, nil
+}
+
+// enableWAL switches the file to write-ahead logging, which then sticks to the file. When two
+// processes open a new file at once, each holds the read lock the other's switch needs, and
+// SQLite answers SQLITE_BUSY at once instead of waiting out the busy timeout; so the switch is
+// retried. Once the file is in WAL mode the pragma writes nothing and cannot be busy.
+func enableWAL(ctx context.Context, w *bun.DB) error {
+	var err error
+	for range 500 {
+		var mode string
+		err = w.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode)
+		var serr *sqlite.Error
+		if !errors.As(err, &serr) || serr.Code()&0xff != sqlite3.SQLITE_BUSY {
+			if err == nil && mode != "wal" {
+				err = fmt.Errorf("journal mode is %q", mode)
+			}
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return err
 }
 
 // Close closes every connection.

@@ -28,16 +28,17 @@ func (d *DB) Migrate(ctx context.Context, seeders map[int]Seeder) error {
 	if err != nil {
 		return err
 	}
-	if _, err := d.W.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
+	// Even CREATE TABLE IF NOT EXISTS races on PostgreSQL (two callers both see no table and
+	// one fails on the catalog's unique index), so it too runs under the lock.
+	err = d.lockedTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)`)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("db: create schema_migrations: %w", err)
 	}
 	for _, m := range files {
-		err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			if d.Dialect == Postgres {
-				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(8347261)`); err != nil {
-					return err
-				}
-			}
+		err := d.lockedTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 			var n int
 			if err := tx.NewRaw(`SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(ctx, &n); err != nil {
 				return err
@@ -61,6 +62,23 @@ func (d *DB) Migrate(ctx context.Context, seeders map[int]Seeder) error {
 		}
 	}
 	return nil
+}
+
+// migrationLock is the PostgreSQL advisory lock class that serialises migrating processes.
+const migrationLock = 8347261
+
+// lockedTx runs fn in a write transaction that no other process migrating the same schema
+// runs alongside. The lock is per schema, so desks in other schemas of the database (tests
+// give each desk one) migrate in parallel.
+func (d *DB) lockedTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if d.Dialect == Postgres {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?, hashtext(coalesce(current_schema(), '')))`, migrationLock); err != nil {
+				return err
+			}
+		}
+		return fn(ctx, tx)
+	})
 }
 
 type migration struct {
