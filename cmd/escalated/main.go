@@ -140,6 +140,10 @@ func ensureAdmin(ctx context.Context, desk *escalated.Desk, getenv func(string) 
 		password = randomPassword()
 	}
 	if _, err := desk.Users.Create(ctx, escalated.NewUser{Name: "Admin", Email: email, Password: password, Role: "admin"}); err != nil {
+		// Another server starting on the same empty database may have just made the admin.
+		if n, cerr := desk.Users.CountAdmins(ctx); cerr == nil && n > 0 {
+			return nil
+		}
 		return fmt.Errorf("create first admin: %w", err)
 	}
 	if generated {
