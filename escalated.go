@@ -22,6 +22,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/department"
 	"github.com/escalated-dev/escalated-go/internal/event"
 	"github.com/escalated-dev/escalated-go/internal/settings"
+	"github.com/escalated-dev/escalated-go/internal/sla"
 	"github.com/escalated-dev/escalated-go/internal/tag"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 	"github.com/escalated-dev/escalated-go/internal/web"
@@ -151,6 +152,7 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 		Settings:      desk.settings,
 		Departments:   department.NewService(d, o.clock),
 		Tags:          tag.NewService(d, o.clock),
+		BusinessHours: sla.NewSchedules(d, o.clock),
 		Sessions:      desk.sessions,
 		Resolver:      resolver,
 		SecureCookies: cfg.SecureCookies,

@@ -82,5 +82,12 @@ func (s *Server) adminRoutes() []Route {
 		{"DELETE", "/admin/statuses/{status}", "escalated.admin.statuses.destroy", staff("settings.manage"), s.adminStatusDestroy},
 		{"GET", "/admin/transitions", "escalated.admin.transitions.index", staff("settings.view"), s.adminTransitionIndex},
 		{"PUT", "/admin/transitions", "escalated.admin.transitions.update", staff("settings.manage"), s.adminTransitionUpdate},
+
+		{"GET", "/admin/business-hours", "escalated.admin.business-hours.index", staff("sla.view"), s.adminBusinessHourIndex},
+		{"POST", "/admin/business-hours", "escalated.admin.business-hours.store", staff("sla.manage"), s.adminBusinessHourStore},
+		{"GET", "/admin/business-hours/{business_hour}", "escalated.admin.business-hours.show", staff("sla.view"), s.adminBusinessHourShow},
+		{"PUT", "/admin/business-hours/{business_hour}", "escalated.admin.business-hours.update", staff("sla.manage"), s.adminBusinessHourUpdate},
+		{"PATCH", "/admin/business-hours/{business_hour}", "escalated.admin.business-hours.update", staff("sla.manage"), s.adminBusinessHourUpdate},
+		{"DELETE", "/admin/business-hours/{business_hour}", "escalated.admin.business-hours.destroy", staff("sla.manage"), s.adminBusinessHourDestroy},
 	}
 }

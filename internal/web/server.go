@@ -15,6 +15,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/department"
 	"github.com/escalated-dev/escalated-go/internal/settings"
+	"github.com/escalated-dev/escalated-go/internal/sla"
 	"github.com/escalated-dev/escalated-go/internal/tag"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 )
@@ -33,6 +34,7 @@ type Deps struct {
 	Settings      *settings.Store
 	Departments   *department.Service
 	Tags          *tag.Service
+	BusinessHours *sla.Schedules
 	Sessions      *auth.SessionStore
 	Resolver      Resolver // nil in the standalone server: the desk's own sign-in is used
 	SecureCookies bool
