@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/escalated-dev/escalated-go/internal/db"
 )
 
 // Config is the desk's configuration. Its keys are the ones the other Escalated ports use.
@@ -28,8 +31,12 @@ type Config struct {
 	Database string `json:"database"`
 	// SecureCookies marks the session cookie Secure; turn it on behind HTTPS.
 	SecureCookies bool `json:"secure_cookies"`
-	// MaxBodyBytes limits request bodies; default 1 MiB.
+	// MaxBodyBytes limits JSON request bodies; default 1 MiB. Uploads (multipart bodies) are
+	// limited by the attachment settings instead.
 	MaxBodyBytes int64 `json:"max_body_bytes"`
+	// StoragePath is the directory attachments are kept in; default "storage" next to the
+	// SQLite database file, or ./storage with PostgreSQL.
+	StoragePath string `json:"storage_path"`
 }
 
 // SlaConfig is the SLA section of the configuration.
@@ -96,6 +103,12 @@ func (c Config) withDefaults() Config {
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = d.MaxBodyBytes
 	}
+	if c.StoragePath == "" {
+		c.StoragePath = "storage"
+		if !db.IsPostgresURL(c.Database) {
+			c.StoragePath = filepath.Join(filepath.Dir(db.SQLitePath(c.Database)), "storage")
+		}
+	}
 	return c
 }
 
@@ -121,6 +134,7 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 		"ESCALATED_ROUTE_PREFIX":            &c.RoutePrefix,
 		"ESCALATED_TICKET_REFERENCE_PREFIX": &c.TicketReferencePrefix,
 		"ESCALATED_DEFAULT_PRIORITY":        &c.DefaultPriority,
+		"ESCALATED_STORAGE_PATH":            &c.StoragePath,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {

@@ -8,6 +8,7 @@ package escalated
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -23,6 +24,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/event"
 	"github.com/escalated-dev/escalated-go/internal/settings"
 	"github.com/escalated-dev/escalated-go/internal/sla"
+	"github.com/escalated-dev/escalated-go/internal/storage"
 	"github.com/escalated-dev/escalated-go/internal/tag"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 	"github.com/escalated-dev/escalated-go/internal/web"
@@ -87,6 +89,7 @@ type Desk struct {
 	tickets  *ticket.Service
 	settings *settings.Store
 	sessions *auth.SessionStore
+	files    *storage.Disk
 
 	// Tickets creates and replies to tickets from Go code.
 	Tickets *Tickets
@@ -119,6 +122,11 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 		d.Close()
 		return nil, err
 	}
+	files, err := storage.OpenDisk(cfg.StoragePath)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
 	bus := event.NewBus(o.logger)
 	for _, l := range o.listeners {
 		bus.Subscribe(l)
@@ -129,7 +137,7 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 	defaults["allow_customer_close"] = *cfg.AllowCustomerClose
 	defaults["auto_close_resolved_after_days"] = *cfg.AutoCloseResolvedAfterDays
 
-	desk := &Desk{cfg: cfg, db: d, log: o.logger, clock: o.clock}
+	desk := &Desk{cfg: cfg, db: d, log: o.logger, clock: o.clock, files: files}
 	desk.auth = auth.NewService(d, o.clock, o.argon)
 	desk.settings = settings.NewStore(d, o.clock, defaults)
 	desk.tickets = ticket.NewService(d, o.clock, bus, desk.settings)
@@ -154,12 +162,13 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 		Tags:          tag.NewService(d, o.clock),
 		BusinessHours: sla.NewSchedules(d, o.clock),
 		Sessions:      desk.sessions,
+		Storage:       files,
 		Resolver:      resolver,
 		SecureCookies: cfg.SecureCookies,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 	})
 	if err != nil {
-		d.Close()
+		desk.Close()
 		return nil, err
 	}
 	return desk, nil
@@ -187,8 +196,8 @@ func (d *Desk) Run(ctx context.Context) error {
 	}
 }
 
-// Close releases the database.
-func (d *Desk) Close() error { return d.db.Close() }
+// Close releases the database and the attachment directory.
+func (d *Desk) Close() error { return errors.Join(d.db.Close(), d.files.Close()) }
 
 // Ping checks that the database answers.
 func (d *Desk) Ping(ctx context.Context) error { return d.db.Ping(ctx) }

@@ -45,7 +45,7 @@ func TestEmbeddedDeskTrustsTheHostsIdentity(t *testing.T) {
 		}}
 		var mu sync.Mutex
 		var events []string
-		desk, err := escalated.New(escalated.Config{Database: url},
+		desk, err := escalated.New(escalated.Config{Database: url, StoragePath: t.TempDir()},
 			escalated.WithIdentityResolver(host.resolve),
 			escalated.WithEventListener(func(_ context.Context, e escalated.Event) {
 				mu.Lock()

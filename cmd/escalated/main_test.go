@@ -26,6 +26,7 @@ func env(t *testing.T, database string, vars ...string) func(string) string {
 		"ESCALATED_DATABASE_URL": database,
 		"ESCALATED_CONFIG":       filepath.Join(t.TempDir(), "absent.json"),
 		"ESCALATED_ADDR":         "127.0.0.1:0",
+		"ESCALATED_STORAGE_PATH": filepath.Join(t.TempDir(), "storage"),
 	}
 	for i := 0; i+1 < len(vars); i += 2 {
 		m[vars[i]] = vars[i+1]

@@ -61,6 +61,7 @@ func (c *client) do(method, path, body string) (int, map[string]any) {
 }
 
 func TestHostSignInReachesTheDesk(t *testing.T) {
+	t.Chdir(t.TempDir()) // on PostgreSQL the desk keeps attachments in ./storage
 	dbtest.Each(t, func(t *testing.T, database string) {
 		handler, desk, err := newApp(database)
 		if err != nil {

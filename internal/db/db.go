@@ -87,11 +87,18 @@ var sqlitePragmas = []string{
 	"cache_size(-32000)", "temp_store(MEMORY)",
 }
 
-func openSQLite(path string) (*DB, error) {
-	path = strings.TrimPrefix(strings.TrimPrefix(path, "sqlite://"), "file:")
+// SQLitePath is the file path of a SQLite database URL: without its sqlite:// or file:
+// prefix and its query.
+func SQLitePath(url string) string {
+	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "file:")
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path = path[:i]
 	}
+	return path
+}
+
+func openSQLite(dsn string) (*DB, error) {
+	path := SQLitePath(dsn)
 	if path == "" || path == ":memory:" {
 		return nil, fmt.Errorf("db: SQLite needs a file path (an in-memory database cannot be shared between the writer and the readers)")
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,7 +41,7 @@ var Start = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 func New(t testing.TB, url string, opts ...escalated.Option) *Desk {
 	t.Helper()
 	d := &Desk{t: t, Clock: clock.NewFake(Start), Events: &Recorder{}}
-	cfg := escalated.Config{Database: url}
+	cfg := escalated.Config{Database: url, StoragePath: filepath.Join(t.TempDir(), "storage")}
 	all := append([]escalated.Option{
 		escalated.WithClock(d.Clock),
 		escalated.WithEventListener(d.Events.record),
@@ -137,13 +138,29 @@ func (c *Client) Do(method, path string, body any) *Response {
 		}
 		rd = bytes.NewReader(buf)
 	}
+	contentType := ""
+	if rd != nil {
+		contentType = "application/json"
+	}
+	return c.send(method, path, contentType, rd)
+}
+
+// Send sends a body of the given content type (a multipart form, say) to a path below
+// /support.
+func (c *Client) Send(method, path, contentType string, body []byte) *Response {
+	c.t.Helper()
+	return c.send(method, path, contentType, bytes.NewReader(body))
+}
+
+func (c *Client) send(method, path, contentType string, rd io.Reader) *Response {
+	c.t.Helper()
 	req, err := http.NewRequest(method, c.base+path, rd)
 	if err != nil {
 		c.t.Fatalf("testdesk: %v", err)
 	}
 	req.Header.Set("Accept", "application/json")
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	res, err := c.http.Do(req)
 	if err != nil {

@@ -16,6 +16,8 @@ import (
 type ReplyInput struct {
 	Body           string `json:"body"`
 	IsInternalNote bool   `json:"is_internal_note"`
+	// Attachments are files already in storage, recorded on the reply.
+	Attachments []File `json:"-"`
 }
 
 // Reply adds a public reply or an internal note. A customer's reply moves a ticket waiting on
@@ -24,6 +26,7 @@ type ReplyInput struct {
 func (s *Service) Reply(ctx context.Context, actor *auth.Actor, ticketID int64, in ReplyInput) (*Reply, error) {
 	var v apperr.Validation
 	checkText(&v, "body", in.Body, true, maxBody)
+	checkFiles(&v, in.Attachments)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -50,7 +53,11 @@ func (s *Service) Reply(ctx context.Context, actor *auth.Actor, ticketID int64, 
 			return fmt.Errorf("ticket: insert reply: %w", err)
 		}
 		r.Author = &Person{ID: actor.UserID, Name: actor.Name}
-		r.Attachments = []Attachment{}
+		files, err := attach(ctx, tx, t.ID, &r.ID, in.Attachments, c.now)
+		if err != nil {
+			return err
+		}
+		r.Attachments = files
 		replyData := map[string]any{"reply": map[string]any{"id": r.ID, "is_internal_note": r.IsInternalNote}}
 		if in.IsInternalNote {
 			c.activity(t.ID, "note_added", map[string]any{"reply_id": r.ID})

@@ -10,6 +10,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/audit"
 	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/contact"
 	"github.com/escalated-dev/escalated-go/internal/event"
 )
 
@@ -25,6 +26,13 @@ type CreateInput struct {
 	// RequesterID lets staff open a ticket on behalf of a customer; customers always
 	// request for themselves.
 	RequesterID *int64 `json:"requester_id"`
+	// RequesterEmail, instead of RequesterID, lets staff open a ticket for someone by
+	// address: the user with that email, else a contact (created, named RequesterName,
+	// when there is none).
+	RequesterEmail string `json:"requester_email"`
+	RequesterName  string `json:"requester_name"`
+	// Attachments are files already in storage, recorded on the ticket.
+	Attachments []File `json:"-"`
 }
 
 // Create opens a ticket. Its reference is the configured prefix and the zero-padded id, so
@@ -62,6 +70,21 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput)
 		}
 		requester = in.RequesterID
 	}
+	email := strings.TrimSpace(in.RequesterEmail)
+	if in.RequesterEmail != "" || in.RequesterName != "" {
+		switch {
+		case actor.IsCustomer():
+			v.Add("requester_email", "Customers open tickets for themselves.")
+		case in.RequesterID != nil:
+			v.Add("requester_email", "Give requester_id or requester_email, not both.")
+		case email == "":
+			v.Add("requester_email", "The requester_email field is required when requester_name is given.")
+		case !contact.ValidEmail(email):
+			v.Add("requester_email", "The requester_email must be a valid email address.")
+		}
+		checkText(&v, "requester_name", in.RequesterName, false, maxSubject)
+	}
+	checkFiles(&v, in.Attachments)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -78,6 +101,13 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput)
 		if err := checkRefs(ctx, tx, in.DepartmentID, in.RequesterID, in.TagIDs); err != nil {
 			return err
 		}
+		if email != "" {
+			ref, err := contact.Requester(ctx, tx, email, in.RequesterName, now)
+			if err != nil {
+				return err
+			}
+			t.RequesterID, t.ContactID = ref.UserID, ref.ContactID
+		}
 		if _, err := tx.NewInsert().Model(t).ExcludeColumn("reference").Returning("id").Exec(ctx); err != nil {
 			return fmt.Errorf("ticket: insert: %w", err)
 		}
@@ -89,6 +119,9 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput)
 			if _, err := tx.NewRaw(`INSERT INTO ticket_tags (ticket_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, t.ID, tagID).Exec(ctx); err != nil {
 				return fmt.Errorf("ticket: tag new ticket: %w", err)
 			}
+		}
+		if _, err := attach(ctx, tx, t.ID, nil, in.Attachments, now); err != nil {
+			return err
 		}
 		c.emit(event.TicketCreated, map[string]any{"channel": t.Channel})
 		return audit.Record(ctx, tx, actor, "ticket.created", "ticket", t.ID, nil, map[string]any{

@@ -127,6 +127,8 @@ type Attachment struct {
 	Size             int64     `bun:"size" json:"size"`
 	StorageKey       string    `bun:"storage_key" json:"-"`
 	CreatedAt        time.Time `bun:"created_at" json:"created_at"`
+	// URL is where the file is downloaded; the HTTP layer fills it in.
+	URL string `bun:"-" json:"url,omitempty"`
 }
 
 // Activity is one entry of a ticket's timeline.

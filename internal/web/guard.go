@@ -46,7 +46,12 @@ type ctxKey struct{}
 func (s *Server) wrap(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
+			limit, err := s.bodyLimit(r)
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		a, err := s.actor(r)
 		if err != nil {

@@ -46,11 +46,14 @@ func (s *Server) agentTicketIndex(w http.ResponseWriter, r *http.Request, a *aut
 
 func (s *Server) agentTicketStore(w http.ResponseWriter, r *http.Request, a *auth.Actor) error {
 	var in ticket.CreateInput
-	if err := decode(r, &in); err != nil {
+	files, err := s.readForm(r, &in)
+	if err != nil {
 		return err
 	}
+	in.Attachments = files
 	t, err := s.Tickets.Create(r.Context(), a, in)
 	if err != nil {
+		s.discard(r.Context(), files)
 		return err
 	}
 	return data(w, http.StatusCreated, t)
@@ -65,6 +68,7 @@ func (s *Server) agentTicketShow(w http.ResponseWriter, r *http.Request, a *auth
 	if err != nil {
 		return err
 	}
+	s.linkDetail(d)
 	return data(w, http.StatusOK, d)
 }
 
@@ -82,13 +86,16 @@ func (s *Server) agentReply(w http.ResponseWriter, r *http.Request, a *auth.Acto
 		return err
 	}
 	var in replyBody
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	reply, err := s.Tickets.Reply(r.Context(), a, id, ticket.ReplyInput{Body: in.Body, IsInternalNote: note})
+	files, err := s.readForm(r, &in)
 	if err != nil {
 		return err
 	}
+	reply, err := s.Tickets.Reply(r.Context(), a, id, ticket.ReplyInput{Body: in.Body, IsInternalNote: note, Attachments: files})
+	if err != nil {
+		s.discard(r.Context(), files)
+		return err
+	}
+	s.linkAttachments(reply.Attachments)
 	return data(w, http.StatusCreated, reply)
 }
 

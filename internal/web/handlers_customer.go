@@ -34,14 +34,17 @@ func (s *Server) customerTicketIndex(w http.ResponseWriter, r *http.Request, a *
 
 func (s *Server) customerTicketStore(w http.ResponseWriter, r *http.Request, a *auth.Actor) error {
 	var in customerTicketInput
-	if err := decode(r, &in); err != nil {
+	files, err := s.readForm(r, &in)
+	if err != nil {
 		return err
 	}
 	t, err := s.Tickets.Create(r.Context(), a, ticket.CreateInput{
 		Subject: in.Subject, Description: in.Description, Priority: in.Priority,
 		TicketType: in.TicketType, DepartmentID: in.DepartmentID, RequesterID: &a.UserID,
+		Attachments: files,
 	})
 	if err != nil {
+		s.discard(r.Context(), files)
 		return err
 	}
 	return data(w, http.StatusCreated, t)
@@ -68,6 +71,7 @@ func (s *Server) customerTicketShow(w http.ResponseWriter, r *http.Request, a *a
 	if err != nil {
 		return err
 	}
+	s.linkDetail(d)
 	return data(w, http.StatusOK, d)
 }
 
@@ -81,13 +85,16 @@ func (s *Server) customerTicketReply(w http.ResponseWriter, r *http.Request, a *
 		return err
 	}
 	var in replyBody
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	reply, err := s.Tickets.Reply(r.Context(), a, id, ticket.ReplyInput{Body: in.Body})
+	files, err := s.readForm(r, &in)
 	if err != nil {
 		return err
 	}
+	reply, err := s.Tickets.Reply(r.Context(), a, id, ticket.ReplyInput{Body: in.Body, Attachments: files})
+	if err != nil {
+		s.discard(r.Context(), files)
+		return err
+	}
+	s.linkAttachments(reply.Attachments)
 	return data(w, http.StatusCreated, reply)
 }
 

@@ -78,6 +78,11 @@ func decode(r *http.Request, dst any) error {
 	if raw[0] != '{' {
 		return apperr.Invalid("body", "The request body must be a JSON object.")
 	}
+	return decodeObject(raw, dst)
+}
+
+// decodeObject decodes one JSON object into dst, refusing fields dst does not have.
+func decodeObject(raw []byte, dst any) error {
 	strict := json.NewDecoder(bytes.NewReader(raw))
 	strict.DisallowUnknownFields()
 	if err := strict.Decode(dst); err != nil {

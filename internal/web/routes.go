@@ -31,6 +31,9 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/agent/tickets/{ticket}/tags", "escalated.agent.tickets.tags", staff("ticket.edit"), s.agentTicketTagsAdd},
 		{"DELETE", "/agent/tickets/{ticket}/tags/{tag}", "escalated.agent.tickets.tags.destroy", staff("ticket.edit"), s.agentTicketTagRemove},
 
+		// Attachments, authorized through the ticket or reply they belong to.
+		{"GET", "/attachments/{attachment}/download", "escalated.attachments.download", signedIn, s.attachmentDownload},
+
 		// Admin.
 		{"GET", "/admin/settings", "escalated.admin.settings", staff("settings.view"), s.adminSettingsShow},
 		{"POST", "/admin/settings", "escalated.admin.settings.update", staff("settings.manage"), s.adminSettingsUpdate},

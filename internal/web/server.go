@@ -16,6 +16,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/department"
 	"github.com/escalated-dev/escalated-go/internal/settings"
 	"github.com/escalated-dev/escalated-go/internal/sla"
+	"github.com/escalated-dev/escalated-go/internal/storage"
 	"github.com/escalated-dev/escalated-go/internal/tag"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 )
@@ -36,9 +37,10 @@ type Deps struct {
 	Tags          *tag.Service
 	BusinessHours *sla.Schedules
 	Sessions      *auth.SessionStore
+	Storage       storage.Store
 	Resolver      Resolver // nil in the standalone server: the desk's own sign-in is used
 	SecureCookies bool
-	MaxBodyBytes  int64
+	MaxBodyBytes  int64 // for JSON bodies; uploads are limited by the attachment settings
 }
 
 // Server holds the dependencies and the route table.
