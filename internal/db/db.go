@@ -87,11 +87,17 @@ var sqlitePragmas = []string{
 	"cache_size(-32000)", "temp_store(MEMORY)",
 }
 
-func openSQLite(path string) (*DB, error) {
-	path = strings.TrimPrefix(strings.TrimPrefix(path, "sqlite://"), "file:")
+// SQLiteFile is the file path a SQLite database URL names.
+func SQLiteFile(url string) string {
+	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "file:")
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path = path[:i]
 	}
+	return path
+}
+
+func openSQLite(path string) (*DB, error) {
+	path = SQLiteFile(path)
 	if path == "" || path == ":memory:" {
 		return nil, fmt.Errorf("db: SQLite needs a file path (an in-memory database cannot be shared between the writer and the readers)")
 	}
