@@ -3,6 +3,7 @@ package escalated
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -37,6 +38,29 @@ type Config struct {
 	// StoragePath is the directory attachments are kept in; default "storage" next to the
 	// SQLite database file, or ./storage with PostgreSQL.
 	StoragePath string `json:"storage_path"`
+	// SecretKey encrypts the secrets the desk must read back, such as two-factor (TOTP)
+	// secrets; at least 32 characters, and it must not change once in use. Without it,
+	// two-factor sign-in cannot be turned on. The standalone server generates one on first
+	// start. Env ESCALATED_SECRET_KEY.
+	SecretKey string `json:"secret_key"`
+	// TrustedProxies lists the reverse proxies (addresses or CIDR ranges) whose
+	// X-Forwarded-For header names the client; nobody else's is believed. Env
+	// ESCALATED_TRUSTED_PROXIES, comma-separated.
+	TrustedProxies []string `json:"trusted_proxies"`
+	// RateLimits caps requests per minute.
+	RateLimits RateLimits `json:"rate_limits"`
+}
+
+// RateLimits are requests per minute. Zero takes the default; a negative number turns the
+// limit off (for a desk behind a proxy that limits requests itself).
+type RateLimits struct {
+	// PerMinute is the limit of every route per signed-in user, or per client address for
+	// anyone not signed in; default 300.
+	PerMinute int `json:"per_minute"`
+	// Login limits sign-in attempts per client address and per email address; default 10.
+	Login int `json:"login"`
+	// TwoFactor limits two-factor code checks per user; default 5.
+	TwoFactor int `json:"two_factor"`
 }
 
 // SlaConfig is the SLA section of the configuration.
@@ -70,6 +94,7 @@ func DefaultConfig() Config {
 		},
 		Database:     "escalated.db",
 		MaxBodyBytes: 1 << 20,
+		RateLimits:   RateLimits{PerMinute: 300, Login: 10, TwoFactor: 5},
 	}
 }
 
@@ -109,7 +134,35 @@ func (c Config) withDefaults() Config {
 			c.StoragePath = filepath.Join(filepath.Dir(db.SQLitePath(c.Database)), "storage")
 		}
 	}
+	for _, l := range []struct{ v, def *int }{
+		{&c.RateLimits.PerMinute, &d.RateLimits.PerMinute},
+		{&c.RateLimits.Login, &d.RateLimits.Login},
+		{&c.RateLimits.TwoFactor, &d.RateLimits.TwoFactor},
+	} {
+		if *l.v == 0 {
+			*l.v = *l.def
+		}
+	}
 	return c
+}
+
+// trustedProxies parses TrustedProxies; a bare address is a range of one.
+func (c Config) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range c.TrustedProxies {
+		s = strings.TrimSpace(s)
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("config: trusted_proxies: %q is not an address or CIDR range", s)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // LoadConfig reads the configuration the standalone server uses: the defaults, then the JSON
@@ -130,6 +183,7 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 		}
 	}
 	str := map[string]*string{
+		"ESCALATED_SECRET_KEY":              &c.SecretKey,
 		"ESCALATED_DATABASE_URL":            &c.Database,
 		"ESCALATED_ROUTE_PREFIX":            &c.RoutePrefix,
 		"ESCALATED_TICKET_REFERENCE_PREFIX": &c.TicketReferencePrefix,
@@ -158,6 +212,27 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 				return c, fmt.Errorf("config: %s=%q is not true or false", k, v)
 			}
 			*p = b
+		}
+	}
+	if v := getenv("ESCALATED_TRUSTED_PROXIES"); v != "" {
+		c.TrustedProxies = nil
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				c.TrustedProxies = append(c.TrustedProxies, p)
+			}
+		}
+	}
+	for k, p := range map[string]*int{
+		"ESCALATED_RATE_LIMIT_PER_MINUTE": &c.RateLimits.PerMinute,
+		"ESCALATED_RATE_LIMIT_LOGIN":      &c.RateLimits.Login,
+		"ESCALATED_RATE_LIMIT_TWO_FACTOR": &c.RateLimits.TwoFactor,
+	} {
+		if v := getenv(k); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return c, fmt.Errorf("config: %s=%q is not a whole number of requests per minute", k, v)
+			}
+			*p = n
 		}
 	}
 	if v := getenv("ESCALATED_AUTO_CLOSE_RESOLVED_AFTER_DAYS"); v != "" {

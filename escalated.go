@@ -17,16 +17,19 @@ import (
 	"github.com/alexedwards/argon2id"
 	"github.com/uptrace/bun"
 
+	"github.com/escalated-dev/escalated-go/internal/audit"
 	"github.com/escalated-dev/escalated-go/internal/auth"
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/department"
 	"github.com/escalated-dev/escalated-go/internal/event"
+	"github.com/escalated-dev/escalated-go/internal/secretbox"
 	"github.com/escalated-dev/escalated-go/internal/settings"
 	"github.com/escalated-dev/escalated-go/internal/sla"
 	"github.com/escalated-dev/escalated-go/internal/storage"
 	"github.com/escalated-dev/escalated-go/internal/tag"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
+	"github.com/escalated-dev/escalated-go/internal/twofactor"
 	"github.com/escalated-dev/escalated-go/internal/web"
 )
 
@@ -106,6 +109,16 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	proxies, err := cfg.trustedProxies()
+	if err != nil {
+		return nil, err
+	}
+	var totpBox *secretbox.Box
+	if cfg.SecretKey != "" {
+		if totpBox, err = secretbox.New(cfg.SecretKey, "totp secret"); err != nil {
+			return nil, fmt.Errorf("config: secret_key: %w", err)
+		}
+	}
 	ctx := context.Background()
 	d, err := db.Open(ctx, cfg.Database)
 	if err != nil {
@@ -161,11 +174,16 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 		Departments:   department.NewService(d, o.clock),
 		Tags:          tag.NewService(d, o.clock),
 		BusinessHours: sla.NewSchedules(d, o.clock),
+		Audit:         audit.NewLog(d),
+		TwoFactor:     twofactor.NewService(d, o.clock, totpBox, desk.auth),
 		Sessions:      desk.sessions,
 		Storage:       files,
 		Resolver:      resolver,
 		SecureCookies: cfg.SecureCookies,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
+		// Negative limits (turned off) pass as they are; the web layer ignores those <= 0.
+		RateLimits:     web.RateLimits(cfg.RateLimits),
+		TrustedProxies: proxies,
 	})
 	if err != nil {
 		desk.Close()

@@ -46,6 +46,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	switch cmd {
 	case "serve":
+		if err := ensureSecretKey(&cfg, cfgPath, log); err != nil {
+			return err
+		}
 		return serve(ctx, cfg, getenv, stdout, log)
 	case "migrate":
 		desk, err := escalated.New(cfg, escalated.WithLogger(log))

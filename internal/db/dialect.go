@@ -27,3 +27,13 @@ func (d *DB) ForKeyShare() string {
 	}
 	return ""
 }
+
+// Bytewise makes a text expression compare in byte order, as an index built the same way
+// (`COLLATE "C"` on PostgreSQL) does, so a prefix can be looked up as a range whatever the
+// database's collation. SQLite compares text bytewise already.
+func (d *DB) Bytewise(expr string) string {
+	if d.Dialect == Postgres {
+		return expr + ` COLLATE "C"`
+	}
+	return expr
+}

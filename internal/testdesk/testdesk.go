@@ -36,12 +36,35 @@ type Desk struct {
 // Start is the moment every test desk's clock starts at.
 var Start = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
+// SecretKey is every test desk's Config.SecretKey.
+const SecretKey = "test secret key, thirty-two characters or more"
+
+// Config is the configuration of a test desk on the database at url: a secret key, so
+// two-factor sign-in works, and no rate limits, so tests may sign in and call as often as
+// they like. Rate-limit tests set their own limits and pass it to NewConfig.
+func Config(url string) escalated.Config {
+	off := -1
+	return escalated.Config{
+		Database:   url,
+		SecretKey:  SecretKey,
+		RateLimits: escalated.RateLimits{PerMinute: off, Login: off, TwoFactor: off},
+	}
+}
+
 // New opens a desk on the database at url (see dbtest.Each) with a fake clock and an event
 // recorder, serves it, and closes everything when the test ends.
 func New(t testing.TB, url string, opts ...escalated.Option) *Desk {
 	t.Helper()
+	return NewConfig(t, Config(url), opts...)
+}
+
+// NewConfig is New with the configuration cfg.
+func NewConfig(t testing.TB, cfg escalated.Config, opts ...escalated.Option) *Desk {
+	t.Helper()
 	d := &Desk{t: t, Clock: clock.NewFake(Start), Events: &Recorder{}}
-	cfg := escalated.Config{Database: url, StoragePath: filepath.Join(t.TempDir(), "storage")}
+	if cfg.StoragePath == "" {
+		cfg.StoragePath = filepath.Join(t.TempDir(), "storage")
+	}
 	all := append([]escalated.Option{
 		escalated.WithClock(d.Clock),
 		escalated.WithEventListener(d.Events.record),
@@ -98,7 +121,7 @@ func (d *Desk) Role(slug string, perms ...string) string {
 // Anonymous returns a client that is signed in as nobody.
 func (d *Desk) Anonymous() *Client {
 	jar, _ := cookiejar.New(nil)
-	return &Client{t: d.t, base: d.Server.URL + "/support", http: &http.Client{Jar: jar}}
+	return &Client{t: d.t, base: d.Server.URL + "/support", http: &http.Client{Jar: jar}, Header: http.Header{}}
 }
 
 // Client is one person's browser session.
@@ -109,6 +132,8 @@ type Client struct {
 	ID    int64
 	Name  string
 	Email string
+	// Header is sent with every request (e.g. X-Forwarded-For, Origin).
+	Header http.Header
 }
 
 // Response is what came back.
@@ -157,6 +182,9 @@ func (c *Client) send(method, path, contentType string, rd io.Reader) *Response 
 	req, err := http.NewRequest(method, c.base+path, rd)
 	if err != nil {
 		c.t.Fatalf("testdesk: %v", err)
+	}
+	for k, v := range c.Header {
+		req.Header[k] = v
 	}
 	req.Header.Set("Accept", "application/json")
 	if contentType != "" {

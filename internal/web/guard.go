@@ -2,29 +2,47 @@ package web
 
 import (
 	"context"
-	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
+	"strings"
+	"time"
 
 	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/auth"
 )
 
-// Guard says who may call a route.
+// Guard says who may call a route and which rate limit it counts against.
 type Guard struct {
-	// Kind is "public" (anyone), "user" (anyone signed in: customer or staff) or
-	// "staff" (signed-in staff holding Perm).
+	// Kind is "public" (anyone), "user" (anyone signed in: customer or staff), "staff"
+	// (signed-in staff holding Perm, or any staff when Perm is empty) or "two_factor" (a
+	// session that has passed the password and owes its second factor).
 	Kind string
 	Perm string
+	// Limit is the rate-limit class; the zero value is the general limit.
+	Limit limitClass
+	// MidSignIn opens the route to a session that owes its second factor. Every other route
+	// answers such a session 401.
+	MidSignIn bool
 }
 
 var (
 	public   = Guard{Kind: "public"}
 	signedIn = Guard{Kind: "user"}
+	// anyStaff is any signed-in agent or admin, acting on their own account.
+	anyStaff = Guard{Kind: "staff"}
+	// midSignIn is a session between the password and the second factor.
+	midSignIn = Guard{Kind: "two_factor", MidSignIn: true}
 )
 
 // staff requires a signed-in agent or admin who holds the permission.
 func staff(perm string) Guard { return Guard{Kind: "staff", Perm: perm} }
+
+// alsoMidSignIn returns the guard opened to a session that owes its second factor too.
+func (g Guard) alsoMidSignIn() Guard {
+	g.MidSignIn = true
+	return g
+}
 
 // handler is a route's body: it gets the acting user (nil on public routes when nobody is
 // signed in) and returns an error that the wrapper renders.
@@ -41,8 +59,8 @@ type Route struct {
 
 type ctxKey struct{}
 
-// wrap turns a route into an http.Handler: it limits the body, resolves the actor, applies
-// the guard and renders any error.
+// wrap turns a route into an http.Handler: it limits the body, finds who is asking, spends
+// the request against the route's rate limit, applies the guard and renders any error.
 func (s *Server) wrap(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
@@ -53,25 +71,41 @@ func (s *Server) wrap(rt Route) http.Handler {
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
-		a, err := s.actor(r)
+		who, err := s.identify(r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		if err := check(rt.Guard, a); err != nil {
+		if err := s.rateLimit(w, rt.Guard.Limit, limitKey(rt.Guard.Limit, s.clientIP(r), who)); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, a))
-		if err := rt.h(w, r, a); err != nil {
+		if err := check(rt.Guard, who); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, who.actor))
+		if err := rt.h(w, r, who.actor); err != nil {
 			s.writeError(w, r, err)
 		}
 	})
 }
 
-func check(g Guard, a *auth.Actor) error {
+var errTwoFactorRequired = &apperr.Error{Kind: apperr.KindUnauthenticated,
+	Message: "Two-factor authentication is required: send a code to /two-factor/verify to finish signing in."}
+
+func check(g Guard, who identity) error {
+	if who.pending != 0 && !g.MidSignIn {
+		return errTwoFactorRequired
+	}
+	a := who.actor
 	switch g.Kind {
 	case "public":
+		return nil
+	case "two_factor":
+		if who.pending == 0 {
+			return apperr.Unauthenticated()
+		}
 		return nil
 	case "user":
 		if a == nil {
@@ -82,49 +116,122 @@ func check(g Guard, a *auth.Actor) error {
 		if a == nil {
 			return apperr.Unauthenticated()
 		}
-		if !a.IsAgent() || !a.Can(g.Perm) {
+		if !a.IsAgent() || (g.Perm != "" && !a.Can(g.Perm)) {
 			return apperr.Forbidden("This action is unauthorized.")
 		}
 		return nil
 	}
 }
 
-// actor finds who is asking: the host's resolver in embedded mode, else the session.
-func (s *Server) actor(r *http.Request) (*auth.Actor, error) {
-	ip := clientIP(r)
+// identity is who is asking: a signed-in actor; or, with pending set, a user who has given
+// their password but still owes the second factor, and who acts as nobody until they give
+// it; or nobody at all.
+type identity struct {
+	actor   *auth.Actor
+	pending int64
+}
+
+// Session keys of a sign-in that waits for its second factor: the user and when the password
+// was given (Unix seconds).
+const (
+	twoFactorUserKey  = "two_factor_user_id"
+	twoFactorSinceKey = "two_factor_since"
+)
+
+// twoFactorPendingFor is how long a sign-in waits for its second factor before it has to
+// start again with the password.
+const twoFactorPendingFor = 10 * time.Minute
+
+// identify finds who is asking: the host's resolver in embedded mode, else the session.
+func (s *Server) identify(r *http.Request) (identity, error) {
+	ip := s.clientIP(r)
 	if s.Resolver != nil {
 		hu, err := s.Resolver(r)
 		if err != nil || hu == nil {
 			if err != nil {
 				s.Log.Warn("escalated: identity resolver failed", "err", err)
 			}
-			return nil, nil
+			return identity{}, nil
 		}
 		u, err := s.Auth.SyncHostUser(r.Context(), *hu)
 		if err != nil {
-			return nil, err
+			return identity{}, err
 		}
-		return s.Auth.ActorForUser(r.Context(), u, ip)
+		a, err := s.Auth.ActorForUser(r.Context(), u, ip)
+		return identity{actor: a}, err
 	}
-	id := s.sessions.GetInt64(r.Context(), sessionUserKey)
+	ctx := r.Context()
+	if id := s.sessions.GetInt64(ctx, twoFactorUserKey); id != 0 {
+		since := time.Unix(s.sessions.GetInt64(ctx, twoFactorSinceKey), 0)
+		if s.Clock.Now().Sub(since) > twoFactorPendingFor {
+			return identity{}, nil
+		}
+		return identity{pending: id}, nil
+	}
+	id := s.sessions.GetInt64(ctx, sessionUserKey)
 	if id == 0 {
-		return nil, nil
+		return identity{}, nil
 	}
-	a, err := s.Auth.Actor(r.Context(), id, ip)
+	a, err := s.Auth.Actor(ctx, id, ip)
 	if apperr.Is(err, apperr.KindUnauthenticated) {
-		return nil, nil // the account is gone or disabled: treat as signed out
+		return identity{}, nil // the account is gone or disabled: treat as signed out
 	}
-	return a, err
+	return identity{actor: a}, err
 }
 
-// clientIP is the address of the peer. Forwarded headers are not believed here; trusting
-// them needs a configured proxy list.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
+// clientIP is the address of whoever sent the request (see clientAddr).
+func (s *Server) clientIP(r *http.Request) string { return clientAddr(r, s.TrustedProxies) }
+
+// clientAddr is the peer's address, unless the peer is one of the trusted proxies. Then
+// X-Forwarded-For is read from the right, where the nearest proxy appended its peer, past
+// the entries of further trusted proxies; the first address that is not a trusted proxy is
+// the client. Entries to its left were written by the client itself and are not believed.
+// An entry that is not an address stops the walk at the last trusted hop.
+func clientAddr(r *http.Request, trusted []netip.Prefix) string {
+	addr, ok := parseHop(r.RemoteAddr)
+	if !ok {
 		return r.RemoteAddr
 	}
-	return host
+	if !isTrusted(addr, trusted) {
+		return addr.String()
+	}
+	var hops []string
+	for _, h := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(h, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, ok := parseHop(hops[i])
+		if !ok {
+			break
+		}
+		addr = hop
+		if !isTrusted(hop, trusted) {
+			break
+		}
+	}
+	return addr.String()
+}
+
+// parseHop reads an address, with or without a port, as peers and proxies write them.
+func parseHop(s string) (netip.Addr, bool) {
+	s = strings.TrimSpace(s)
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return a.Unmap(), true
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) recoverer(next http.Handler) http.Handler {
@@ -145,6 +252,8 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		// The frontend's build may need more sources; it adds them when it arrives.
+		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'self'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "SAMEORIGIN")

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/escalated-dev/escalated-go/internal/auth"
@@ -24,16 +25,35 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *auth.Actor) er
 	if in.Email == "" || in.Password == "" || len(in.Password) > 1024 || len(in.Email) > 254 {
 		return invalid("email", "These credentials do not match our records.")
 	}
-	u, err := s.Auth.Authenticate(r.Context(), in.Email, in.Password)
+	// The route's limit counts attempts per address; this one counts them per account, so
+	// guessing one account's password from many addresses is slow too.
+	if err := s.rateLimit(w, limitLogin, "email:"+strings.ToLower(strings.TrimSpace(in.Email))); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	u, err := s.Auth.Authenticate(ctx, in.Email, in.Password)
+	if err != nil {
+		return err
+	}
+	twoFactor, err := s.TwoFactor.Enabled(ctx, u.ID)
 	if err != nil {
 		return err
 	}
 	// A new token on sign-in, so a session id planted before it is worthless after.
-	if err := s.sessions.RenewToken(r.Context()); err != nil {
+	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	s.sessions.Put(r.Context(), sessionUserKey, u.ID)
-	a, err := s.Auth.ActorForUser(r.Context(), u, clientIP(r))
+	if twoFactor {
+		// Halfway: the session names the user but acts as nobody until the second factor.
+		s.sessions.Remove(ctx, sessionUserKey)
+		s.sessions.Put(ctx, twoFactorUserKey, u.ID)
+		s.sessions.Put(ctx, twoFactorSinceKey, s.Clock.Now().Unix())
+		return data(w, http.StatusOK, map[string]any{"two_factor_required": true})
+	}
+	s.sessions.Remove(ctx, twoFactorUserKey)
+	s.sessions.Remove(ctx, twoFactorSinceKey)
+	s.sessions.Put(ctx, sessionUserKey, u.ID)
+	a, err := s.Auth.ActorForUser(ctx, u, s.clientIP(r))
 	if err != nil {
 		return err
 	}

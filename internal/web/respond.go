@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/escalated-dev/escalated-go/internal/apperr"
@@ -42,6 +43,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Message: fmt.Sprintf("The request body may not be larger than %d bytes.", tooBig.Limit)})
+		return
+	}
+	var limited *tooManyRequests
+	if errors.As(err, &limited) {
+		w.Header().Set("Retry-After", strconv.Itoa(limited.seconds()))
+		writeJSON(w, http.StatusTooManyRequests, errorBody{Message: limited.message()})
 		return
 	}
 	var e *apperr.Error

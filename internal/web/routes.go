@@ -38,10 +38,18 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/admin/settings", "escalated.admin.settings", staff("settings.view"), s.adminSettingsShow},
 		{"POST", "/admin/settings", "escalated.admin.settings.update", staff("settings.manage"), s.adminSettingsUpdate},
 	}
+	// The desk's own sign-in, with its second factor; a host's resolver replaces both.
+	// A session that owes its second factor may finish, start again or give up, nothing more.
 	if s.Resolver == nil {
 		r = append(r,
-			Route{"POST", "/login", "escalated.login", public, s.login},
-			Route{"POST", "/logout", "escalated.logout", signedIn, s.logout},
+			Route{"POST", "/login", "escalated.login", public.limit(limitLogin).alsoMidSignIn(), s.login},
+			Route{"POST", "/logout", "escalated.logout", public.alsoMidSignIn(), s.logout},
+			Route{"POST", "/two-factor/verify", "escalated.two-factor.verify", midSignIn.limit(limitTwoFactor), s.twoFactorVerify},
+			// Under /admin in the frontend's route table, yet for every staff member's own account.
+			Route{"GET", "/admin/settings/two-factor", "escalated.admin.two-factor", anyStaff, s.twoFactorShow},
+			Route{"POST", "/admin/settings/two-factor/setup", "escalated.admin.two-factor.setup", anyStaff.limit(limitTwoFactor), s.twoFactorSetup},
+			Route{"POST", "/admin/settings/two-factor/confirm", "escalated.admin.two-factor.confirm", anyStaff.limit(limitTwoFactor), s.twoFactorConfirm},
+			Route{"POST", "/admin/settings/two-factor/disable", "escalated.admin.two-factor.disable", anyStaff.limit(limitTwoFactor), s.twoFactorDisable},
 		)
 	}
 	r = append(r, s.adminRoutes()...)
@@ -92,5 +100,8 @@ func (s *Server) adminRoutes() []Route {
 		{"PUT", "/admin/business-hours/{business_hour}", "escalated.admin.business-hours.update", staff("sla.manage"), s.adminBusinessHourUpdate},
 		{"PATCH", "/admin/business-hours/{business_hour}", "escalated.admin.business-hours.update", staff("sla.manage"), s.adminBusinessHourUpdate},
 		{"DELETE", "/admin/business-hours/{business_hour}", "escalated.admin.business-hours.destroy", staff("sla.manage"), s.adminBusinessHourDestroy},
+
+		{"GET", "/admin/audit-log", "escalated.admin.audit-log", staff("audit.view"), s.adminAuditLogIndex},
+		{"GET", "/admin/audit-logs", "escalated.admin.audit-logs.index", staff("audit.view"), s.adminAuditLogIndex},
 	}
 }

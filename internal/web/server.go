@@ -5,11 +5,13 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
 
+	"github.com/escalated-dev/escalated-go/internal/audit"
 	"github.com/escalated-dev/escalated-go/internal/auth"
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
@@ -19,6 +21,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/storage"
 	"github.com/escalated-dev/escalated-go/internal/tag"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
+	"github.com/escalated-dev/escalated-go/internal/twofactor"
 )
 
 // Resolver maps a request of an embedding host to its signed-in user, or nil for nobody.
@@ -36,23 +39,36 @@ type Deps struct {
 	Departments   *department.Service
 	Tags          *tag.Service
 	BusinessHours *sla.Schedules
+	Audit         *audit.Log
+	TwoFactor     *twofactor.Service
 	Sessions      *auth.SessionStore
 	Storage       storage.Store
 	Resolver      Resolver // nil in the standalone server: the desk's own sign-in is used
 	SecureCookies bool
 	MaxBodyBytes  int64 // for JSON bodies; uploads are limited by the attachment settings
+	// TrustedProxies are the peers whose X-Forwarded-For is believed (see clientAddr).
+	TrustedProxies []netip.Prefix
+	RateLimits     RateLimits
 }
 
-// Server holds the dependencies and the route table.
+// Server holds the dependencies, the route table and the rate limiters' state. It is the
+// desk's http.Handler.
 type Server struct {
 	Deps
 	sessions *scs.SessionManager
 	routes   []Route
+	limiters [limitClasses]*limiter // nil for a class that is turned off
+	handler  http.Handler
 }
 
 // New builds the desk's HTTP handler.
-func New(d Deps) (http.Handler, error) {
+func New(d Deps) (*Server, error) {
 	s := &Server{Deps: d}
+	for c := range limitClasses {
+		if n := d.RateLimits.perMinute(c); n > 0 {
+			s.limiters[c] = newLimiter(n, d.Clock.Now())
+		}
+	}
 	if d.Resolver == nil {
 		sm := scs.New()
 		sm.Store = d.Sessions
@@ -80,12 +96,19 @@ func New(d Deps) (http.Handler, error) {
 		s.writeError(w, r, notFoundRoute)
 	}))
 	var h http.Handler = mux
-	h = http.NewCrossOriginProtection().Handler(h)
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusForbidden, errorBody{Message: "Cross-origin request refused."})
+	}))
+	h = csrf.Handler(h)
 	if s.sessions != nil {
 		h = s.sessions.LoadAndSave(h)
 	}
-	return s.recoverer(securityHeaders(h)), nil
+	s.handler = s.recoverer(securityHeaders(h))
+	return s, nil
 }
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // allowedMethods lists the methods some route serves at r's path. The catch-all that renders
 // JSON 404s also catches a known path called with the wrong method, which is a 405.
