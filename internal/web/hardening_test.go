@@ -124,6 +124,8 @@ func TestGetRoutesChangeNothing(t *testing.T) {
 			"business_hour": id(admin.Do("POST", "/admin/business-hours", officeHours("Office"))),
 		}
 		admin.Do("POST", tk.path("/note"), map[string]any{"body": "A note"}).Want(201)
+		reply := post(admin, tk.path("/reply"), [][2]string{{"body", "With a file"}}, upload{name: "a.txt", content: "hello"}).Want(201).Data()
+		params["attachment"] = fmt.Sprint(attachmentsOf(reply["attachments"])[0]["id"])
 
 		routes := d.Handler().(*web.Server).Routes()
 		before := snapshot(t, conn)
