@@ -40,13 +40,19 @@
 //
 // River's timers are not on that clock, though: the periodic enqueuer waits a schedule's
 // interval of wall time, the scheduler that makes due scheduled and retryable jobs available
-// runs every 5 seconds of wall time, and the rescuer runs every 30 seconds and measures how
-// long a job has been running against the wall clock. Moving a fake clock fires none of
-// them. Tests therefore never wait for a schedule: they insert with ScheduledAt at or
-// before the clock's now (the job is available at once), rely on RunOnStart (every interval
-// Periodic is inserted as soon as a process becomes leader), or work a job synchronously
-// with rivertest.Worker. Waiting for an asynchronous job to finish subscribes to the
-// client's events (river.EventKindJobCompleted) with a timeout.
+// runs every 5 seconds of wall time, and the rescuer (every 30 seconds) and the queue
+// cleaner compare the timestamps River wrote with the wall clock. Moving a fake clock fires
+// none of them, and with a fake clock months from the wall clock a job that happens to be
+// running when the rescuer looks is taken as abandoned and run again; test jobs are short.
+//
+// Tests therefore never wait for a schedule. They insert with ScheduledAt at or before the
+// clock's now (the job is available at once), rely on RunOnStart (an interval Periodic is
+// inserted as soon as a process becomes leader), or call a worker's Work with a river.Job
+// they build. rivertest.Worker runs a worker inside a test transaction, but on SQLite that
+// transaction holds the only writer connection, so it only suits workers that do not write
+// through the desk's database. Waiting for an asynchronous job subscribes to the client's
+// events (river.EventKindJobCompleted) with a timeout; River's river.Config.TestOnly starts
+// its maintenance services at once instead of staggered over a few seconds.
 package jobs
 
 import (
