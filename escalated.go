@@ -182,8 +182,8 @@ func (d *Desk) Config() Config { return d.cfg }
 // running jobs get jobs.DefaultStopTimeout to finish, then their contexts are cancelled.
 const stopJobsWithin = jobs.DefaultStopTimeout + 5*time.Second
 
-// Run does the desk's background work (SLA checks, mail, webhooks, clean-ups…) until ctx
-// ends, then lets running jobs finish. A host may run it in another process than the one
+// Run does the desk's background work until ctx ends, then lets running jobs finish: the
+// jobs its changes enqueue and its periodic work, such as removing expired sessions. A host may run it in another process than the one
 // serving HTTP, or in several: jobs are stored in the database, and periodic work runs once
 // per period across processes. Work is enqueued whether or not Run is running.
 func (d *Desk) Run(ctx context.Context) error {

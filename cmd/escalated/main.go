@@ -91,7 +91,11 @@ func serve(ctx context.Context, cfg escalated.Config, getenv func(string) string
 	if err != nil {
 		return err
 	}
-	go desk.Run(ctx)
+	go func() {
+		if err := desk.Run(ctx); err != nil {
+			log.Error("escalated: background work", "err", err)
+		}
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("escalated: serving", "url", "http://"+ln.Addr().String()+prefix)

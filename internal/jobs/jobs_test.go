@@ -12,6 +12,7 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/uptrace/bun"
 
 	"github.com/escalated-dev/escalated-go/internal/clock"
@@ -409,4 +410,106 @@ func TestInvalidPeriodicJobPanics(t *testing.T) {
 		}
 	}()
 	j.AddPeriodic(Periodic{Name: "test.none", Args: func() river.JobArgs { return tickArgs{} }})
+}
+
+// every is a schedule due again a few milliseconds after each run.
+type every time.Duration
+
+func (e every) Next(t time.Time) time.Time { return t.Add(time.Duration(e)) }
+
+func TestPeriodicJobOnAScheduleRunsOncePerPeriod(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		logs := &logRecorder{}
+		j := newJobs(t, openDB(t, url), Options{Logger: slog.New(logs)})
+		var runs atomic.Int32
+		AddWorker(j, river.WorkFunc(func(context.Context, *river.Job[tickArgs]) error {
+			runs.Add(1)
+			return nil
+		}))
+		// Due every 5ms, but at most once an hour.
+		j.AddPeriodic(Periodic{Name: "test.tick", Every: time.Hour, At: every(5 * time.Millisecond),
+			Args: func() river.JobArgs { return tickArgs{} }})
+		start(t, j)
+		waitUntil(t, "a later time's duplicate skipped", func() bool {
+			return logs.count("jobs: an equal job exists; not inserted kind=test.tick") > 0
+		})
+		waitUntil(t, "the run", func() bool { return runs.Load() > 0 })
+		stop(t, j)
+		if n := runs.Load(); n != 1 {
+			t.Fatalf("%d runs, want 1", n)
+		}
+	})
+}
+
+type waitArgs struct{}
+
+func (waitArgs) Kind() string { return "test.wait" }
+
+// waitWorker runs until released or cancelled, and reports which.
+type waitWorker struct {
+	river.WorkerDefaults[waitArgs]
+	started chan struct{}
+	release chan struct{}
+	ended   chan error
+}
+
+func (w *waitWorker) Work(ctx context.Context, _ *river.Job[waitArgs]) error {
+	w.started <- struct{}{}
+	select {
+	case <-w.release:
+		w.ended <- nil
+		return nil
+	case <-ctx.Done():
+		w.ended <- ctx.Err()
+		return ctx.Err()
+	}
+}
+
+func TestStopLetsRunningJobsFinishThenCancelsThem(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		d := openDB(t, url)
+		for _, tc := range []struct {
+			name    string
+			release bool
+			want    error
+			states  []rivertype.JobState
+		}{
+			{"finishes", true, nil, []rivertype.JobState{rivertype.JobStateCompleted}},
+			// A cancelled job is worked again later: River makes it available at once when
+			// its retry is due before the scheduler's next run, else retryable.
+			{"overruns", false, context.Canceled, []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStateRetryable}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				j := newJobs(t, d, Options{StopTimeout: 50 * time.Millisecond})
+				w := &waitWorker{started: make(chan struct{}, 1), release: make(chan struct{}), ended: make(chan error, 1)}
+				AddWorker(j, w)
+				start(t, j)
+				if err := d.InTx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+					return j.InsertTx(ctx, tx, waitArgs{}, nil)
+				}); err != nil {
+					t.Fatal(err)
+				}
+				receive(t, w.started, "job start")
+				stopped := make(chan error, 1)
+				go func() { stopped <- j.Stop(context.Background()) }()
+				if tc.release {
+					close(w.release)
+				}
+				if err := receive(t, stopped, "stop"); err != nil {
+					t.Fatal(err)
+				}
+				if err := receive(t, w.ended, "job end"); !errors.Is(err, tc.want) {
+					t.Fatalf("job ended with %v, want %v", err, tc.want)
+				}
+				// Stop returned only once the job's end was recorded.
+				res, err := j.client.JobList(context.Background(), river.NewJobListParams().Kinds("test.wait").States(tc.states...))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(res.Jobs) != 1 {
+					t.Fatalf("%d jobs in %v, want this one", len(res.Jobs), tc.states)
+				}
+			})
+		}
+	})
 }
