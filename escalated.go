@@ -23,6 +23,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/department"
 	"github.com/escalated-dev/escalated-go/internal/event"
+	"github.com/escalated-dev/escalated-go/internal/jobs"
 	"github.com/escalated-dev/escalated-go/internal/secretbox"
 	"github.com/escalated-dev/escalated-go/internal/settings"
 	"github.com/escalated-dev/escalated-go/internal/sla"
@@ -93,6 +94,7 @@ type Desk struct {
 	settings *settings.Store
 	sessions *auth.SessionStore
 	files    *storage.Disk
+	jobs     *jobs.Jobs
 
 	// Tickets creates and replies to tickets from Go code.
 	Tickets *Tickets
@@ -140,6 +142,12 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 		d.Close()
 		return nil, err
 	}
+	bg, err := jobs.New(ctx, d, jobs.Options{Clock: o.clock, Logger: o.logger})
+	if err != nil {
+		files.Close()
+		d.Close()
+		return nil, err
+	}
 	bus := event.NewBus(o.logger)
 	for _, l := range o.listeners {
 		bus.Subscribe(l)
@@ -150,11 +158,12 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 	defaults["allow_customer_close"] = *cfg.AllowCustomerClose
 	defaults["auto_close_resolved_after_days"] = *cfg.AutoCloseResolvedAfterDays
 
-	desk := &Desk{cfg: cfg, db: d, log: o.logger, clock: o.clock, files: files}
+	desk := &Desk{cfg: cfg, db: d, log: o.logger, clock: o.clock, files: files, jobs: bg}
 	desk.auth = auth.NewService(d, o.clock, o.argon)
 	desk.settings = settings.NewStore(d, o.clock, defaults)
 	desk.tickets = ticket.NewService(d, o.clock, bus, desk.settings)
 	desk.sessions = auth.NewSessionStore(d, o.clock)
+	desk.sessions.RegisterJobs(bg)
 	desk.Tickets = &Tickets{desk: desk}
 	desk.Users = &Users{desk: desk}
 	desk.Roles = &Roles{desk: desk}
@@ -198,24 +207,31 @@ func (d *Desk) Handler() http.Handler { return d.handler }
 // Config returns the configuration the desk runs with, defaults filled in.
 func (d *Desk) Config() Config { return d.cfg }
 
-// Run does the desk's background work until ctx ends: for now, removing expired sessions.
+// stopJobsWithin bounds how long Run and Close wait for background jobs when the desk stops:
+// running jobs get jobs.DefaultStopTimeout to finish, then their contexts are cancelled.
+const stopJobsWithin = jobs.DefaultStopTimeout + 5*time.Second
+
+// Run does the desk's background work until ctx ends, then lets running jobs finish: the
+// jobs its changes enqueue and its periodic work, such as removing expired sessions. A host may run it in another process than the one
+// serving HTTP, or in several: jobs are stored in the database, and periodic work runs once
+// per period across processes. Work is enqueued whether or not Run is running.
 func (d *Desk) Run(ctx context.Context) error {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		if err := d.sessions.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
-			d.log.Error("escalated: delete expired sessions", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
+	if err := d.jobs.Start(ctx); err != nil {
+		return err
 	}
+	<-ctx.Done()
+	stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopJobsWithin)
+	defer cancel()
+	return d.jobs.Stop(stop)
 }
 
-// Close releases the database and the attachment directory.
-func (d *Desk) Close() error { return errors.Join(d.db.Close(), d.files.Close()) }
+// Close stops background work, waiting for running jobs as Run does, and releases the
+// database and the attachment directory.
+func (d *Desk) Close() error {
+	stop, cancel := context.WithTimeout(context.Background(), stopJobsWithin)
+	defer cancel()
+	return errors.Join(d.jobs.Stop(stop), d.db.Close(), d.files.Close())
+}
 
 // Ping checks that the database answers.
 func (d *Desk) Ping(ctx context.Context) error { return d.db.Ping(ctx) }
