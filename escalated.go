@@ -21,6 +21,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/department"
 	"github.com/escalated-dev/escalated-go/internal/event"
+	"github.com/escalated-dev/escalated-go/internal/rules"
 	"github.com/escalated-dev/escalated-go/internal/settings"
 	"github.com/escalated-dev/escalated-go/internal/sla"
 	"github.com/escalated-dev/escalated-go/internal/tag"
@@ -87,6 +88,9 @@ type Desk struct {
 	tickets  *ticket.Service
 	settings *settings.Store
 	sessions *auth.SessionStore
+	// rules holds the periodic work of escalation rules and automations (RunEscalations,
+	// RunAutomations), which background jobs run every minute.
+	rules *rules.Service
 
 	// Tickets creates and replies to tickets from Go code.
 	Tickets *Tickets
@@ -134,6 +138,7 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 	desk.settings = settings.NewStore(d, o.clock, defaults)
 	desk.tickets = ticket.NewService(d, o.clock, bus, desk.settings)
 	desk.sessions = auth.NewSessionStore(d, o.clock)
+	desk.rules = rules.NewService(d, o.clock, desk.tickets, o.logger)
 	desk.Tickets = &Tickets{desk: desk}
 	desk.Users = &Users{desk: desk}
 	desk.Roles = &Roles{desk: desk}
@@ -153,6 +158,7 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 		Departments:   department.NewService(d, o.clock),
 		Tags:          tag.NewService(d, o.clock),
 		BusinessHours: sla.NewSchedules(d, o.clock),
+		Rules:         desk.rules,
 		Sessions:      desk.sessions,
 		Resolver:      resolver,
 		SecureCookies: cfg.SecureCookies,

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -46,7 +46,7 @@ func (s *Service) RunAutomations(ctx context.Context, now time.Time) (RunResult,
 // schedule.
 func (s *Service) RunNow(ctx context.Context, actor *auth.Actor, k Kind) (RunResult, error) {
 	if sp := specs[k]; !actor.Can(sp.manage) {
-		return RunResult{}, apperr.Forbidden("You may not run " + sp.what + "s.")
+		return RunResult{}, apperr.Forbidden("You may not run " + strings.ToLower(sp.what) + "s.")
 	}
 	return s.run(ctx, k, s.clock.Now())
 }
@@ -230,7 +230,6 @@ func (s *Service) notify(ctx context.Context, tx bun.Tx, r *Rule, acts []action,
 		OrderExpr("id").Scan(ctx, &agents); err != nil {
 		return fmt.Errorf("rules: load recipients: %w", err)
 	}
-	agents = slices.Compact(agents)
 	if len(agents) == 0 {
 		return nil
 	}

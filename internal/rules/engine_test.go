@@ -172,6 +172,9 @@ func TestAutomationHoursOperators(t *testing.T) {
 		if _, err := e.tickets.Assign(e.ctx, agent, earlier.ID, &agent.UserID); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := e.tickets.Reply(e.ctx, agent, earlier.ID, ticket.ReplyInput{Body: "Replied at t0"}); err != nil {
+			t.Fatal(err)
+		}
 		tk := map[string]*ticket.Ticket{"fresh": fresh, "assigned": earlier}
 		e.tagAll(tk)
 		after := []time.Duration{time.Hour + 59*time.Minute, 2 * time.Hour, 2*time.Hour + 30*time.Minute, 3 * time.Hour}
@@ -182,10 +185,10 @@ func TestAutomationHoursOperators(t *testing.T) {
 			"<=": {true, true, false, false},
 			"=":  {false, true, true, false},
 		}
-		for _, field := range []string{"hours_since_created", "hours_since_updated", "hours_since_assigned"} {
+		for _, field := range []string{"hours_since_created", "hours_since_updated", "hours_since_assigned", "hours_since_last_reply"} {
 			// The field's moment is t0 for this ticket; the other ticket is only a check
-			// that nothing else matches (it was created five hours earlier, and was never
-			// assigned at all in the case of fresh).
+			// that nothing else matches (it was created five hours earlier, and fresh was
+			// never assigned or replied to).
 			subject, other := "fresh", "assigned"
 			if field != "hours_since_created" {
 				subject, other = "assigned", "fresh"

@@ -50,6 +50,8 @@ func (c condition) where(q *bun.SelectQuery, d *db.DB, now time.Time) *bun.Selec
 		return sinceWhere(q, "t.updated_at", c.op, now, c.hours)
 	case "hours_since_assigned":
 		return sinceWhere(q, "t.assigned_at", c.op, now, c.hours)
+	case "hours_since_last_reply":
+		return sinceWhere(q, "t.last_reply_at", c.op, now, c.hours)
 	}
 	return q.Where("FALSE")
 }
@@ -81,6 +83,8 @@ func (c condition) holds(t *ticket.Ticket, now time.Time) bool {
 		return since(&t.UpdatedAt, c.op, now, c.hours)
 	case "hours_since_assigned":
 		return since(t.AssignedAt, c.op, now, c.hours)
+	case "hours_since_last_reply":
+		return since(t.LastReplyAt, c.op, now, c.hours)
 	}
 	return false
 }

@@ -82,9 +82,12 @@ var (
 		"escalate": vNone, "change_priority": vPriority, "assign_to": vAgent,
 		"change_department": vDepartment, "notify": vRecipients,
 	}
+	// hours_since_last_reply is beyond DOMAIN.md's list: the family's conformance fixture
+	// (admin-surfaces/automations-are-time-based) names it as a condition automations read.
 	automationConditions = map[string]valueKind{
 		"hours_since_created": vHours, "hours_since_updated": vHours, "hours_since_assigned": vHours,
-		"status": vStatus, "priority": vPriority, "assigned": vAssigned, "ticket_type": vType,
+		"hours_since_last_reply": vHours,
+		"status":                 vStatus, "priority": vPriority, "assigned": vAssigned, "ticket_type": vType,
 		"subject_contains": vText,
 	}
 	automationActions = map[string]valueKind{

@@ -14,6 +14,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/department"
+	"github.com/escalated-dev/escalated-go/internal/rules"
 	"github.com/escalated-dev/escalated-go/internal/settings"
 	"github.com/escalated-dev/escalated-go/internal/sla"
 	"github.com/escalated-dev/escalated-go/internal/tag"
@@ -35,6 +36,7 @@ type Deps struct {
 	Departments   *department.Service
 	Tags          *tag.Service
 	BusinessHours *sla.Schedules
+	Rules         *rules.Service
 	Sessions      *auth.SessionStore
 	Resolver      Resolver // nil in the standalone server: the desk's own sign-in is used
 	SecureCookies bool

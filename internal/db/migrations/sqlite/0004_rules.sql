@@ -10,6 +10,8 @@ UPDATE tickets SET assigned_at = coalesce(
     updated_at)
 WHERE assigned_to IS NOT NULL;
 CREATE INDEX tickets_assigned_at_idx ON tickets (assigned_at);
+-- For hours_since_last_reply, which may be an automation's only condition.
+CREATE INDEX tickets_last_reply_idx ON tickets (last_reply_at);
 
 -- actions is a JSON list of {"type", "value"}, applied in order. A macro is personal to
 -- created_by unless is_shared.
