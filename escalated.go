@@ -24,6 +24,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/department"
 	"github.com/escalated-dev/escalated-go/internal/event"
 	"github.com/escalated-dev/escalated-go/internal/jobs"
+	"github.com/escalated-dev/escalated-go/internal/rules"
 	"github.com/escalated-dev/escalated-go/internal/secretbox"
 	"github.com/escalated-dev/escalated-go/internal/settings"
 	"github.com/escalated-dev/escalated-go/internal/sla"
@@ -95,6 +96,7 @@ type Desk struct {
 	sessions *auth.SessionStore
 	files    *storage.Disk
 	jobs     *jobs.Jobs
+	rules    *rules.Service
 
 	// Tickets creates and replies to tickets from Go code.
 	Tickets *Tickets
@@ -164,6 +166,8 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 	desk.tickets = ticket.NewService(d, o.clock, bus, desk.settings)
 	desk.sessions = auth.NewSessionStore(d, o.clock)
 	desk.sessions.RegisterJobs(bg)
+	desk.rules = rules.NewService(d, o.clock, desk.tickets, o.logger)
+	desk.rules.RegisterJobs(bg)
 	desk.Tickets = &Tickets{desk: desk}
 	desk.Users = &Users{desk: desk}
 	desk.Roles = &Roles{desk: desk}
@@ -185,6 +189,7 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 		BusinessHours: sla.NewSchedules(d, o.clock),
 		Audit:         audit.NewLog(d),
 		TwoFactor:     twofactor.NewService(d, o.clock, totpBox, desk.auth),
+		Rules:         desk.rules,
 		Sessions:      desk.sessions,
 		Storage:       files,
 		Resolver:      resolver,

@@ -10,6 +10,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/auth"
 	"github.com/escalated-dev/escalated-go/internal/event"
+	"github.com/escalated-dev/escalated-go/internal/settings"
 )
 
 // ReplyInput is a reply or an internal note.
@@ -24,68 +25,86 @@ type ReplyInput struct {
 // them to waiting_on_agent and reopens a solved one (when reopen_on_customer_reply is on); the
 // first public reply by staff records the first response.
 func (s *Service) Reply(ctx context.Context, actor *auth.Actor, ticketID int64, in ReplyInput) (*Reply, error) {
-	var v apperr.Validation
-	checkText(&v, "body", in.Body, true, maxBody)
-	checkFiles(&v, in.Attachments)
-	if err := v.Err(); err != nil {
+	if err := checkReply(actor, in); err != nil {
 		return nil, err
-	}
-	switch {
-	case actor.IsCustomer() && in.IsInternalNote:
-		return nil, apperr.Forbidden("Customers cannot add internal notes.")
-	case actor.IsAgent() && in.IsInternalNote && !actor.Can("reply.create_internal"):
-		return nil, apperr.Forbidden("You may not add internal notes.")
-	case actor.IsAgent() && !in.IsInternalNote && !actor.Can("reply.create"):
-		return nil, apperr.Forbidden("You may not post public replies; add an internal note instead.")
 	}
 	cfg, err := s.setting(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var r Reply
-	action := "ticket.replied"
-	if in.IsInternalNote {
-		action = "ticket.note_added"
-	}
-	_, err = s.mutate(ctx, actor, ticketID, action, func(ctx context.Context, tx bun.Tx, t *Ticket, c *change) error {
-		r = Reply{TicketID: t.ID, AuthorID: actor.ActorID(), Body: in.Body, IsInternalNote: in.IsInternalNote, CreatedAt: c.now, UpdatedAt: c.now}
-		if _, err := tx.NewInsert().Model(&r).Exec(ctx); err != nil {
-			return fmt.Errorf("ticket: insert reply: %w", err)
-		}
-		r.Author = &Person{ID: actor.UserID, Name: actor.Name}
-		files, err := attach(ctx, tx, t.ID, &r.ID, in.Attachments, c.now)
-		if err != nil {
-			return err
-		}
-		r.Attachments = files
-		replyData := map[string]any{"reply": map[string]any{"id": r.ID, "is_internal_note": r.IsInternalNote}}
-		if in.IsInternalNote {
-			c.activity(t.ID, "note_added", map[string]any{"reply_id": r.ID})
-			c.emit(event.InternalNoteAdded, replyData)
-			c.record("reply_id", nil, r.ID)
-			return nil
-		}
-		t.LastReplyAt = &c.now
-		c.activity(t.ID, "replied", map[string]any{"reply_id": r.ID})
-		c.emit(event.ReplyCreated, replyData)
-		c.record("reply_id", nil, r.ID)
-		if actor.IsAgent() && t.FirstResponseAt == nil {
-			t.FirstResponseAt = &c.now
-		}
-		if actor.IsCustomer() {
-			switch {
-			case t.Status == StatusWaitingOnCustomer:
-				return s.moveStatus(ctx, tx, t, c, StatusWaitingOnAgent, false)
-			case !t.IsOpen && cfg.Bool("reopen_on_customer_reply"):
-				return s.moveStatus(ctx, tx, t, c, StatusReopened, false)
-			}
-		}
-		return nil
+	var r *Reply
+	_, err = s.mutate(ctx, actor, ticketID, replyAction(in), func(ctx context.Context, tx bun.Tx, t *Ticket, c *change) error {
+		var err error
+		r, err = s.addReply(ctx, tx, t, c, in, cfg)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &r, nil
+	return r, nil
+}
+
+// checkReply validates a reply and the actor's right to post it.
+func checkReply(actor *auth.Actor, in ReplyInput) error {
+	var v apperr.Validation
+	checkText(&v, "body", in.Body, true, maxBody)
+	checkFiles(&v, in.Attachments)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	switch {
+	case actor.IsCustomer() && in.IsInternalNote:
+		return apperr.Forbidden("Customers cannot add internal notes.")
+	case actor.IsAgent() && in.IsInternalNote && !actor.Can("reply.create_internal"):
+		return apperr.Forbidden("You may not add internal notes.")
+	case actor.IsAgent() && !in.IsInternalNote && !actor.Can("reply.create"):
+		return apperr.Forbidden("You may not post public replies; add an internal note instead.")
+	}
+	return nil
+}
+
+func replyAction(in ReplyInput) string {
+	if in.IsInternalNote {
+		return "ticket.note_added"
+	}
+	return "ticket.replied"
+}
+
+func (s *Service) addReply(ctx context.Context, tx bun.Tx, t *Ticket, c *change, in ReplyInput, cfg settings.Values) (*Reply, error) {
+	actor := c.actor
+	r := &Reply{TicketID: t.ID, AuthorID: actor.ActorID(), Body: in.Body, IsInternalNote: in.IsInternalNote, CreatedAt: c.now, UpdatedAt: c.now}
+	if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("ticket: insert reply: %w", err)
+	}
+	r.Author = &Person{ID: actor.UserID, Name: actor.Name}
+	files, err := attach(ctx, tx, t.ID, &r.ID, in.Attachments, c.now)
+	if err != nil {
+		return nil, err
+	}
+	r.Attachments = files
+	replyData := map[string]any{"reply": map[string]any{"id": r.ID, "is_internal_note": r.IsInternalNote}}
+	if in.IsInternalNote {
+		c.activity(t.ID, "note_added", map[string]any{"reply_id": r.ID})
+		c.emit(event.InternalNoteAdded, replyData)
+		c.record("reply_id", nil, r.ID)
+		return r, nil
+	}
+	t.LastReplyAt = &c.now
+	c.activity(t.ID, "replied", map[string]any{"reply_id": r.ID})
+	c.emit(event.ReplyCreated, replyData)
+	c.record("reply_id", nil, r.ID)
+	if actor.IsAgent() && t.FirstResponseAt == nil {
+		t.FirstResponseAt = &c.now
+	}
+	if actor.IsCustomer() {
+		switch {
+		case t.Status == StatusWaitingOnCustomer:
+			return r, s.moveStatus(ctx, tx, t, c, StatusWaitingOnAgent, false)
+		case !t.IsOpen && cfg.Bool("reopen_on_customer_reply"):
+			return r, s.moveStatus(ctx, tx, t, c, StatusReopened, false)
+		}
+	}
+	return r, nil
 }
 
 // ChangeStatus moves a ticket to another status through the transition table. A move the
@@ -101,9 +120,7 @@ func (s *Service) ChangeStatusAsRequester(ctx context.Context, actor *auth.Actor
 }
 
 func (s *Service) changeStatus(ctx context.Context, actor *auth.Actor, ticketID int64, to string, asRequester bool) (*Ticket, error) {
-	var v apperr.Validation
-	checkText(&v, "status", to, true, maxStatus)
-	if err := v.Err(); err != nil {
+	if err := checkStatus(to); err != nil {
 		return nil, err
 	}
 	cfg, err := s.setting(ctx)
@@ -126,6 +143,12 @@ func (s *Service) changeStatus(ctx context.Context, actor *auth.Actor, ticketID 
 		}
 		return s.moveStatus(ctx, tx, t, c, to, true)
 	})
+}
+
+func checkStatus(to string) error {
+	var v apperr.Validation
+	checkText(&v, "status", to, true, maxStatus)
+	return v.Err()
 }
 
 func requireStatusPermission(actor *auth.Actor, to string) error {
@@ -200,91 +223,125 @@ func (s *Service) moveStatus(ctx context.Context, tx bun.Tx, t *Ticket, c *chang
 
 // Assign gives the ticket to an agent, or takes it away when agentID is nil.
 func (s *Service) Assign(ctx context.Context, actor *auth.Actor, ticketID int64, agentID *int64) (*Ticket, error) {
-	if !actor.Can("ticket.assign") {
-		return nil, apperr.Forbidden("You may not assign tickets.")
+	if err := checkAssign(actor); err != nil {
+		return nil, err
 	}
 	return s.mutate(ctx, actor, ticketID, "ticket.assigned", func(ctx context.Context, tx bun.Tx, t *Ticket, c *change) error {
-		if sameID(t.AssignedTo, agentID) {
-			return nil
-		}
-		if agentID == nil {
-			prev := *t.AssignedTo
-			t.AssignedTo = nil
-			c.action = "ticket.unassigned"
-			c.record("assigned_to", prev, nil)
-			c.updated = true
-			c.activity(t.ID, "unassigned", map[string]any{"agent_id": prev})
-			c.emit(event.TicketUnassigned, map[string]any{"agent_id": prev})
-			return nil
-		}
-		var agent struct {
-			Name     string `bun:"name"`
-			Role     string `bun:"role"`
-			IsActive bool   `bun:"is_active"`
-		}
-		err := tx.NewRaw(`SELECT name, role, is_active FROM users WHERE id = ?`, *agentID).Scan(ctx, &agent)
-		if err != nil || agent.Role == auth.RoleCustomer || !agent.IsActive {
-			return apperr.Invalid("agent_id", "The selected agent_id is not an active agent.")
-		}
-		c.record("assigned_to", t.AssignedTo, *agentID)
-		t.AssignedTo = agentID
-		c.updated = true
-		c.activity(t.ID, "assigned", map[string]any{"agent_id": *agentID, "agent_name": agent.Name})
-		c.emit(event.TicketAssigned, map[string]any{"agent_id": *agentID})
-		return nil
+		return assign(ctx, tx, t, c, agentID)
 	})
+}
+
+func checkAssign(actor *auth.Actor) error {
+	if !actor.Can("ticket.assign") {
+		return apperr.Forbidden("You may not assign tickets.")
+	}
+	return nil
+}
+
+// assign sets the assignee and when the ticket was assigned, which time-based rules read.
+func assign(ctx context.Context, tx bun.Tx, t *Ticket, c *change, agentID *int64) error {
+	if sameID(t.AssignedTo, agentID) {
+		return nil
+	}
+	if agentID == nil {
+		prev := *t.AssignedTo
+		t.AssignedTo, t.AssignedAt = nil, nil
+		c.action = "ticket.unassigned"
+		c.record("assigned_to", prev, nil)
+		c.updated = true
+		c.activity(t.ID, "unassigned", map[string]any{"agent_id": prev})
+		c.emit(event.TicketUnassigned, map[string]any{"agent_id": prev})
+		return nil
+	}
+	var agent struct {
+		Name     string `bun:"name"`
+		Role     string `bun:"role"`
+		IsActive bool   `bun:"is_active"`
+	}
+	err := tx.NewRaw(`SELECT name, role, is_active FROM users WHERE id = ?`, *agentID).Scan(ctx, &agent)
+	if err != nil || agent.Role == auth.RoleCustomer || !agent.IsActive {
+		return apperr.Invalid("agent_id", "The selected agent_id is not an active agent.")
+	}
+	c.record("assigned_to", t.AssignedTo, *agentID)
+	t.AssignedTo, t.AssignedAt = agentID, &c.now
+	c.updated = true
+	c.activity(t.ID, "assigned", map[string]any{"agent_id": *agentID, "agent_name": agent.Name})
+	c.emit(event.TicketAssigned, map[string]any{"agent_id": *agentID})
+	return nil
 }
 
 // ChangePriority sets the ticket's priority.
 func (s *Service) ChangePriority(ctx context.Context, actor *auth.Actor, ticketID int64, priority string) (*Ticket, error) {
-	if !isOneOf(priority, Priorities) {
-		return nil, apperr.Invalid("priority", "The selected priority is invalid; use one of: "+strings.Join(Priorities, ", ")+".")
-	}
-	if !actor.Can("ticket.edit") {
-		return nil, apperr.Forbidden("You may not change the priority.")
+	if err := checkPriority(actor, priority); err != nil {
+		return nil, err
 	}
 	return s.mutate(ctx, actor, ticketID, "ticket.priority_changed", func(ctx context.Context, tx bun.Tx, t *Ticket, c *change) error {
-		if t.Priority == priority {
-			return nil
-		}
-		props := map[string]any{"from": t.Priority, "to": priority}
-		c.record("priority", t.Priority, priority)
-		t.Priority = priority
-		c.updated = true
-		c.activity(t.ID, "priority_changed", props)
-		c.emit(event.TicketPriorityChanged, props)
+		setPriority(t, c, priority)
 		return nil
 	})
 }
 
+func checkPriority(actor *auth.Actor, priority string) error {
+	if !isOneOf(priority, Priorities) {
+		return apperr.Invalid("priority", "The selected priority is invalid; use one of: "+strings.Join(Priorities, ", ")+".")
+	}
+	if !actor.Can("ticket.edit") {
+		return apperr.Forbidden("You may not change the priority.")
+	}
+	return nil
+}
+
+func setPriority(t *Ticket, c *change, priority string) {
+	if t.Priority == priority {
+		return
+	}
+	props := map[string]any{"from": t.Priority, "to": priority}
+	c.record("priority", t.Priority, priority)
+	t.Priority = priority
+	c.updated = true
+	c.activity(t.ID, "priority_changed", props)
+	c.emit(event.TicketPriorityChanged, props)
+}
+
 // ChangeDepartment moves the ticket to another department, or to none when departmentID is nil.
 func (s *Service) ChangeDepartment(ctx context.Context, actor *auth.Actor, ticketID int64, departmentID *int64) (*Ticket, error) {
-	if !actor.Can("ticket.edit") {
-		return nil, apperr.Forbidden("You may not change the department.")
+	if err := checkDepartment(actor); err != nil {
+		return nil, err
 	}
 	return s.mutate(ctx, actor, ticketID, "ticket.department_changed", func(ctx context.Context, tx bun.Tx, t *Ticket, c *change) error {
-		if sameID(t.DepartmentID, departmentID) {
-			return nil
-		}
-		name := ""
-		if departmentID != nil {
-			var names []string
-			if err := tx.NewRaw(`SELECT name FROM departments WHERE id = ?`, *departmentID).Scan(ctx, &names); err != nil {
-				return fmt.Errorf("ticket: load department: %w", err)
-			}
-			if len(names) == 0 {
-				return apperr.Invalid("department_id", "The selected department_id is invalid.")
-			}
-			name = names[0]
-		}
-		props := map[string]any{"from": t.DepartmentID, "to": departmentID, "department": name}
-		c.record("department_id", t.DepartmentID, departmentID)
-		t.DepartmentID = departmentID
-		c.updated = true
-		c.activity(t.ID, "department_changed", props)
-		c.emit(event.DepartmentChanged, props)
-		return nil
+		return setDepartment(ctx, tx, t, c, departmentID)
 	})
+}
+
+func checkDepartment(actor *auth.Actor) error {
+	if !actor.Can("ticket.edit") {
+		return apperr.Forbidden("You may not change the department.")
+	}
+	return nil
+}
+
+func setDepartment(ctx context.Context, tx bun.Tx, t *Ticket, c *change, departmentID *int64) error {
+	if sameID(t.DepartmentID, departmentID) {
+		return nil
+	}
+	name := ""
+	if departmentID != nil {
+		var names []string
+		if err := tx.NewRaw(`SELECT name FROM departments WHERE id = ?`, *departmentID).Scan(ctx, &names); err != nil {
+			return fmt.Errorf("ticket: load department: %w", err)
+		}
+		if len(names) == 0 {
+			return apperr.Invalid("department_id", "The selected department_id is invalid.")
+		}
+		name = names[0]
+	}
+	props := map[string]any{"from": t.DepartmentID, "to": departmentID, "department": name}
+	c.record("department_id", t.DepartmentID, departmentID)
+	t.DepartmentID = departmentID
+	c.updated = true
+	c.activity(t.ID, "department_changed", props)
+	c.emit(event.DepartmentChanged, props)
+	return nil
 }
 
 // AddTags puts tags on the ticket; tags it already has are left alone.
@@ -298,52 +355,70 @@ func (s *Service) RemoveTags(ctx context.Context, actor *auth.Actor, ticketID in
 }
 
 func (s *Service) changeTags(ctx context.Context, actor *auth.Actor, ticketID int64, tagIDs []int64, add bool) (*Ticket, error) {
+	if err := checkTags(actor, tagIDs); err != nil {
+		return nil, err
+	}
+	return s.mutate(ctx, actor, ticketID, tagAction(add), func(ctx context.Context, tx bun.Tx, t *Ticket, c *change) error {
+		return changeTags(ctx, tx, t, c, tagIDs, add)
+	})
+}
+
+func checkTags(actor *auth.Actor, tagIDs []int64) error {
 	if len(tagIDs) == 0 {
-		return nil, apperr.Invalid("tag_ids", "The tag_ids field is required.")
+		return apperr.Invalid("tag_ids", "The tag_ids field is required.")
 	}
 	if !actor.Can("ticket.edit") {
-		return nil, apperr.Forbidden("You may not change tags.")
+		return apperr.Forbidden("You may not change tags.")
 	}
-	action, activity, name := "ticket.tag_added", "tag_added", event.TagAdded
+	return nil
+}
+
+func tagAction(add bool) string {
+	if add {
+		return "ticket.tag_added"
+	}
+	return "ticket.tag_removed"
+}
+
+func changeTags(ctx context.Context, tx bun.Tx, t *Ticket, c *change, tagIDs []int64, add bool) error {
+	activity, name := "tag_added", event.TagAdded
 	if !add {
-		action, activity, name = "ticket.tag_removed", "tag_removed", event.TagRemoved
+		activity, name = "tag_removed", event.TagRemoved
 	}
-	return s.mutate(ctx, actor, ticketID, action, func(ctx context.Context, tx bun.Tx, t *Ticket, c *change) error {
-		if err := checkRefs(ctx, tx, nil, nil, tagIDs); err != nil {
-			return err
+	if err := checkRefs(ctx, tx, nil, nil, tagIDs); err != nil {
+		return err
+	}
+	var changed []string
+	for _, id := range tagIDs {
+		var tagName string
+		if err := tx.NewRaw(`SELECT name FROM tags WHERE id = ?`, id).Scan(ctx, &tagName); err != nil {
+			return fmt.Errorf("ticket: load tag %d: %w", id, err)
 		}
-		var changed []string
-		for _, id := range tagIDs {
-			var tagName string
-			if err := tx.NewRaw(`SELECT name FROM tags WHERE id = ?`, id).Scan(ctx, &tagName); err != nil {
-				return fmt.Errorf("ticket: load tag %d: %w", id, err)
-			}
-			q := `INSERT INTO ticket_tags (ticket_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING`
-			if !add {
-				q = `DELETE FROM ticket_tags WHERE ticket_id = ? AND tag_id = ?`
-			}
-			res, err := tx.NewRaw(q, t.ID, id).Exec(ctx)
-			if err != nil {
-				return fmt.Errorf("ticket: %s: %w", action, err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				continue
-			}
-			c.updated = true
-			changed = append(changed, tagName)
-			c.activity(t.ID, activity, map[string]any{"tag": tagName, "tag_id": id})
-			c.emit(name, map[string]any{"tag": map[string]any{"id": id, "name": tagName}})
+		q := `INSERT INTO ticket_tags (ticket_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING`
+		if !add {
+			q = `DELETE FROM ticket_tags WHERE ticket_id = ? AND tag_id = ?`
 		}
-		// One audit entry covers the whole operation, so it names every tag it changed.
-		switch {
-		case len(changed) == 0:
-		case add:
-			c.record("tags", nil, changed)
-		default:
-			c.record("tags", changed, nil)
+		res, err := tx.NewRaw(q, t.ID, id).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("ticket: %s: %w", tagAction(add), err)
 		}
-		return nil
-	})
+		if n, _ := res.RowsAffected(); n == 0 {
+			continue
+		}
+		c.updated = true
+		changed = append(changed, tagName)
+		c.activity(t.ID, activity, map[string]any{"tag": tagName, "tag_id": id})
+		c.emit(name, map[string]any{"tag": map[string]any{"id": id, "name": tagName}})
+	}
+	// One audit entry covers the whole operation, so it names every tag it changed.
+	switch {
+	case len(changed) == 0:
+	case add:
+		c.record("tags", nil, changed)
+	default:
+		c.record("tags", changed, nil)
+	}
+	return nil
 }
 
 func sameID(a, b *int64) bool {

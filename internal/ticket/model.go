@@ -49,6 +49,7 @@ type Ticket struct {
 	RequesterID              *int64     `bun:"requester_id" json:"requester_id"`
 	ContactID                *int64     `bun:"contact_id" json:"contact_id"`
 	AssignedTo               *int64     `bun:"assigned_to" json:"assigned_to"`
+	AssignedAt               *time.Time `bun:"assigned_at" json:"assigned_at"`
 	DepartmentID             *int64     `bun:"department_id" json:"department_id"`
 	IsOpen                   bool       `bun:"is_open" json:"-"`
 	FirstResponseAt          *time.Time `bun:"first_response_at" json:"first_response_at"`

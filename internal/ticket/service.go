@@ -45,6 +45,29 @@ type change struct {
 	old, new   map[string]any
 	action     string
 	updated    bool // a field the TicketUpdated event covers changed
+	// parts holds the audit entries of a batch's changes (see absorb); a single change
+	// audits action, old and new instead.
+	parts []audited
+	// after runs in the transaction once the change is written (see ApplyPlanned).
+	after func(ctx context.Context, tx bun.Tx, t *Ticket) error
+}
+
+// audited is the audit entry of one change of a batch.
+type audited struct {
+	action   string
+	old, new map[string]any
+}
+
+// absorb takes one change of a batch into the batch: its timeline entries and events in
+// order, and its own audit entry, so each change of a batch is audited as it would be alone.
+func (c *change) absorb(part *change) {
+	if len(part.old) == 0 && len(part.activities) == 0 && len(part.events) == 0 && !part.updated {
+		return
+	}
+	c.activities = append(c.activities, part.activities...)
+	c.events = append(c.events, part.events...)
+	c.updated = c.updated || part.updated
+	c.parts = append(c.parts, audited{part.action, part.old, part.new})
 }
 
 func (c *change) activity(ticketID int64, typ string, props map[string]any) {
@@ -86,7 +109,13 @@ func (s *Service) mutate(ctx context.Context, actor *auth.Actor, id int64, actio
 		if err := fn(ctx, tx, &t, c); err != nil {
 			return err
 		}
-		return s.write(ctx, tx, &t, c)
+		if err := s.write(ctx, tx, &t, c); err != nil {
+			return err
+		}
+		if c.after != nil {
+			return c.after(ctx, tx, &t)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -99,7 +128,7 @@ func (s *Service) write(ctx context.Context, tx bun.Tx, t *Ticket, c *change) er
 	if c.updated {
 		c.emit(event.TicketUpdated, nil)
 	}
-	if len(c.old) == 0 && len(c.activities) == 0 && len(c.events) == 0 {
+	if len(c.old) == 0 && len(c.activities) == 0 && len(c.events) == 0 && len(c.parts) == 0 {
 		return nil // nothing changed: no row, no audit, no events
 	}
 	t.UpdatedAt = c.now
@@ -111,7 +140,15 @@ func (s *Service) write(ctx context.Context, tx bun.Tx, t *Ticket, c *change) er
 			return fmt.Errorf("ticket: write activities: %w", err)
 		}
 	}
-	return audit.Record(ctx, tx, c.actor, c.action, "ticket", t.ID, c.old, c.new, c.now)
+	if len(c.parts) == 0 {
+		return audit.Record(ctx, tx, c.actor, c.action, "ticket", t.ID, c.old, c.new, c.now)
+	}
+	for _, p := range c.parts {
+		if err := audit.Record(ctx, tx, c.actor, p.action, "ticket", t.ID, p.old, p.new, c.now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Service) publish(ctx context.Context, t *Ticket, c *change) {

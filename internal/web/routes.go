@@ -30,6 +30,8 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/agent/tickets/{ticket}/department", "escalated.agent.tickets.department", staff("ticket.edit"), s.agentTicketDepartment},
 		{"POST", "/agent/tickets/{ticket}/tags", "escalated.agent.tickets.tags", staff("ticket.edit"), s.agentTicketTagsAdd},
 		{"DELETE", "/agent/tickets/{ticket}/tags/{tag}", "escalated.agent.tickets.tags.destroy", staff("ticket.edit"), s.agentTicketTagRemove},
+		// Each action of the macro is checked against its own permission by the service.
+		{"POST", "/agent/tickets/{ticket}/macro", "escalated.agent.tickets.macro", staff("ticket.view"), s.agentTicketMacro},
 
 		// Attachments, authorized through the ticket or reply they belong to.
 		{"GET", "/attachments/{attachment}/download", "escalated.attachments.download", signedIn, s.attachmentDownload},
@@ -57,6 +59,7 @@ func (s *Server) routeTable() []Route {
 }
 
 func (s *Server) adminRoutes() []Route {
+	esc, auto := s.escalationRules(), s.automations()
 	return []Route{
 		{"GET", "/admin/departments", "escalated.admin.departments.index", staff("department.view"), s.adminDepartmentIndex},
 		{"POST", "/admin/departments", "escalated.admin.departments.store", staff("department.create"), s.adminDepartmentStore},
@@ -103,5 +106,30 @@ func (s *Server) adminRoutes() []Route {
 
 		{"GET", "/admin/audit-log", "escalated.admin.audit-log", staff("audit.view"), s.adminAuditLogIndex},
 		{"GET", "/admin/audit-logs", "escalated.admin.audit-logs.index", staff("audit.view"), s.adminAuditLogIndex},
+
+		// Macros are an agent tool: listed with macro.view, personal ones made with
+		// macro.create, shared ones and others' managed with macro.manage (checked by the service).
+		{"GET", "/admin/macros", "escalated.admin.macros.index", staff("macro.view"), s.adminMacroIndex},
+		{"POST", "/admin/macros", "escalated.admin.macros.store", staff("macro.view"), s.adminMacroStore},
+		{"GET", "/admin/macros/{macro}", "escalated.admin.macros.show", staff("macro.view"), s.adminMacroShow},
+		{"PUT", "/admin/macros/{macro}", "escalated.admin.macros.update", staff("macro.view"), s.adminMacroUpdate},
+		{"PATCH", "/admin/macros/{macro}", "escalated.admin.macros.update", staff("macro.view"), s.adminMacroUpdate},
+		{"DELETE", "/admin/macros/{macro}", "escalated.admin.macros.destroy", staff("macro.view"), s.adminMacroDestroy},
+
+		{"GET", "/admin/escalation-rules", "escalated.admin.escalation-rules.index", staff("escalation.view"), esc.index},
+		{"POST", "/admin/escalation-rules", "escalated.admin.escalation-rules.store", staff("escalation.manage"), esc.store},
+		{"POST", "/admin/escalation-rules/run", "escalated.admin.escalation-rules.run", staff("escalation.manage"), esc.run},
+		{"GET", "/admin/escalation-rules/{escalation_rule}", "escalated.admin.escalation-rules.show", staff("escalation.view"), esc.show},
+		{"PUT", "/admin/escalation-rules/{escalation_rule}", "escalated.admin.escalation-rules.update", staff("escalation.manage"), esc.update},
+		{"PATCH", "/admin/escalation-rules/{escalation_rule}", "escalated.admin.escalation-rules.update", staff("escalation.manage"), esc.update},
+		{"DELETE", "/admin/escalation-rules/{escalation_rule}", "escalated.admin.escalation-rules.destroy", staff("escalation.manage"), esc.destroy},
+
+		{"GET", "/admin/automations", "escalated.admin.automations.index", staff("automation.view"), auto.index},
+		{"POST", "/admin/automations", "escalated.admin.automations.store", staff("automation.manage"), auto.store},
+		{"POST", "/admin/automations/run", "escalated.admin.automations.run", staff("automation.manage"), auto.run},
+		{"GET", "/admin/automations/{automation}", "escalated.admin.automations.show", staff("automation.view"), auto.show},
+		{"PUT", "/admin/automations/{automation}", "escalated.admin.automations.update", staff("automation.manage"), auto.update},
+		{"PATCH", "/admin/automations/{automation}", "escalated.admin.automations.update", staff("automation.manage"), auto.update},
+		{"DELETE", "/admin/automations/{automation}", "escalated.admin.automations.destroy", staff("automation.manage"), auto.destroy},
 	}
 }

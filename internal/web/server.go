@@ -16,6 +16,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/department"
+	"github.com/escalated-dev/escalated-go/internal/rules"
 	"github.com/escalated-dev/escalated-go/internal/settings"
 	"github.com/escalated-dev/escalated-go/internal/sla"
 	"github.com/escalated-dev/escalated-go/internal/storage"
@@ -41,6 +42,7 @@ type Deps struct {
 	BusinessHours *sla.Schedules
 	Audit         *audit.Log
 	TwoFactor     *twofactor.Service
+	Rules         *rules.Service
 	Sessions      *auth.SessionStore
 	Storage       storage.Store
 	Resolver      Resolver // nil in the standalone server: the desk's own sign-in is used
