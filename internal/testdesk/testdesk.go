@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -69,6 +71,7 @@ func NewConfig(t testing.TB, cfg escalated.Config, opts ...escalated.Option) *De
 		escalated.WithClock(d.Clock),
 		escalated.WithEventListener(d.Events.record),
 		escalated.WithPasswordCost(1024, 1),
+		escalated.WithLogger(quietLogger),
 	}, opts...)
 	desk, err := escalated.New(cfg, all...)
 	if err != nil {
@@ -89,6 +92,10 @@ func NewConfig(t testing.TB, cfg escalated.Config, opts ...escalated.Option) *De
 func Each(t *testing.T, fn func(t *testing.T, d *Desk)) {
 	dbtest.Each(t, func(t *testing.T, url string) { fn(t, New(t, url)) })
 }
+
+// quietLogger keeps the test output to warnings and errors: migrations and the job client
+// log at info level on every desk.
+var quietLogger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 // Password is every test user's password.
 const Password = "correct horse battery"

@@ -122,6 +122,11 @@ func TestGetRoutesChangeNothing(t *testing.T) {
 			"user":          fmt.Sprint(customer.ID),
 			"status":        "open",
 			"business_hour": id(admin.Do("POST", "/admin/business-hours", officeHours("Office"))),
+			"macro":         id(admin.Do("POST", "/admin/macros", map[string]any{"name": "Low", "actions": []map[string]any{{"type": "priority", "value": "low"}}})),
+			"escalation_rule": id(admin.Do("POST", "/admin/escalation-rules", map[string]any{
+				"name": "Old", "conditions": []map[string]any{{"field": "age_hours", "value": 2}}, "actions": []map[string]any{{"type": "escalate"}}})),
+			"automation": id(admin.Do("POST", "/admin/automations", map[string]any{
+				"name": "Stale", "conditions": []map[string]any{{"field": "hours_since_updated", "operator": ">", "value": 48}}, "actions": []map[string]any{{"type": "change_priority", "value": "low"}}})),
 		}
 		admin.Do("POST", tk.path("/note"), map[string]any{"body": "A note"}).Want(201)
 		reply := post(admin, tk.path("/reply"), [][2]string{{"body", "With a file"}}, upload{name: "a.txt", content: "hello"}).Want(201).Data()
