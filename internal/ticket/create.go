@@ -124,14 +124,18 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput)
 			return err
 		}
 		c.emit(event.TicketCreated, map[string]any{"channel": t.Channel})
-		return audit.Record(ctx, tx, actor, "ticket.created", "ticket", t.ID, nil, map[string]any{
+		err := audit.Record(ctx, tx, actor, "ticket.created", "ticket", t.ID, nil, map[string]any{
 			"subject": t.Subject, "status": t.Status, "priority": t.Priority, "department_id": t.DepartmentID,
 		}, now)
+		if err != nil {
+			return err
+		}
+		return s.runTxHooks(ctx, tx, t, c)
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.publish(ctx, t, c)
+	s.publish(ctx, c)
 	return t, nil
 }
 

@@ -28,7 +28,16 @@ type Service struct {
 	clock    clock.Clock
 	bus      *event.Bus
 	settings *settings.Store
+	txHooks  []TxHook
 }
+
+// TxHook runs inside the transaction of every ticket change that has events, after the
+// change is written, so durable follow-up work (webhook deliveries, workflow runs) is
+// enqueued with the change: committed together, or not at all.
+type TxHook func(ctx context.Context, tx bun.Tx, events []event.Event) error
+
+// OnEventsTx adds a hook. Hooks are added while the desk is built, before it serves.
+func (s *Service) OnEventsTx(h TxHook) { s.txHooks = append(s.txHooks, h) }
 
 // NewService returns the ticket service.
 func NewService(d *db.DB, c clock.Clock, bus *event.Bus, st *settings.Store) *Service {
@@ -113,14 +122,16 @@ func (s *Service) mutate(ctx context.Context, actor *auth.Actor, id int64, actio
 			return err
 		}
 		if c.after != nil {
-			return c.after(ctx, tx, &t)
+			if err := c.after(ctx, tx, &t); err != nil {
+				return err
+			}
 		}
-		return nil
+		return s.runTxHooks(ctx, tx, &t, c)
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.publish(ctx, &t, c)
+	s.publish(ctx, c)
 	return &t, nil
 }
 
@@ -151,15 +162,29 @@ func (s *Service) write(ctx context.Context, tx bun.Tx, t *Ticket, c *change) er
 	return nil
 }
 
-func (s *Service) publish(ctx context.Context, t *Ticket, c *change) {
+// runTxHooks stamps the change's events with the ticket as it now is and hands them to the
+// transaction hooks.
+func (s *Service) runTxHooks(ctx context.Context, tx bun.Tx, t *Ticket, c *change) error {
 	if len(c.events) == 0 {
-		return
+		return nil
 	}
 	ref := event.TicketRef{ID: t.ID, Reference: t.Reference, Subject: t.Subject, Status: t.Status, Priority: t.Priority}
 	for i := range c.events {
 		c.events[i].Ticket = ref
 	}
-	s.bus.Publish(ctx, c.events)
+	for _, h := range s.txHooks {
+		if err := h(ctx, tx, c.events); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// publish hands the committed change's events to the in-process listeners.
+func (s *Service) publish(ctx context.Context, c *change) {
+	if len(c.events) > 0 {
+		s.bus.Publish(ctx, c.events)
+	}
 }
 
 // canSee is the visibility rule: customers see the tickets they requested, staff need
