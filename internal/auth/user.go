@@ -95,6 +95,21 @@ func (s *Service) User(ctx context.Context, id int64) (*User, error) {
 	return &u, nil
 }
 
+// UserByEmail returns the user with the email, in any case.
+func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) {
+	email = strings.TrimSpace(email)
+	var users []User
+	if email != "" && !strings.ContainsRune(email, 0) {
+		if err := s.db.R.NewRaw(`SELECT * FROM users WHERE lower(email) = lower(?)`, email).Scan(ctx, &users); err != nil {
+			return nil, fmt.Errorf("auth: find user by email: %w", err)
+		}
+	}
+	if len(users) == 0 {
+		return nil, apperr.NotFound("User")
+	}
+	return &users[0], nil
+}
+
 // Actor loads the user with their role's permissions. An inactive or missing user is an
 // unauthenticated error.
 func (s *Service) Actor(ctx context.Context, userID int64, ip string) (*Actor, error) {
