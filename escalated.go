@@ -21,6 +21,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/department"
 	"github.com/escalated-dev/escalated-go/internal/event"
+	"github.com/escalated-dev/escalated-go/internal/report"
 	"github.com/escalated-dev/escalated-go/internal/settings"
 	"github.com/escalated-dev/escalated-go/internal/sla"
 	"github.com/escalated-dev/escalated-go/internal/tag"
@@ -94,6 +95,8 @@ type Desk struct {
 	Users *Users
 	// Roles creates custom roles from Go code.
 	Roles *Roles
+	// Tokens creates API tokens from Go code.
+	Tokens *Tokens
 }
 
 // New opens the database, applies migrations and builds the desk.
@@ -137,6 +140,7 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 	desk.Tickets = &Tickets{desk: desk}
 	desk.Users = &Users{desk: desk}
 	desk.Roles = &Roles{desk: desk}
+	desk.Tokens = &Tokens{desk: desk}
 
 	var resolver web.Resolver
 	if o.resolver != nil {
@@ -153,6 +157,7 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 		Departments:   department.NewService(d, o.clock),
 		Tags:          tag.NewService(d, o.clock),
 		BusinessHours: sla.NewSchedules(d, o.clock),
+		Reports:       report.NewService(d, o.clock),
 		Sessions:      desk.sessions,
 		Resolver:      resolver,
 		SecureCookies: cfg.SecureCookies,

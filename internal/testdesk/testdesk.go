@@ -100,7 +100,12 @@ func (d *Desk) Anonymous() *Client {
 	return &Client{t: d.t, base: d.Server.URL + "/support", http: &http.Client{Jar: jar}}
 }
 
-// Client is one person's browser session.
+// Bearer returns a client that sends the API token on every request and keeps no cookies.
+func (d *Desk) Bearer(token string) *Client {
+	return &Client{t: d.t, base: d.Server.URL + "/support", http: &http.Client{}, Header: http.Header{"Authorization": {"Bearer " + token}}}
+}
+
+// Client is one person's browser session, or an API client.
 type Client struct {
 	t     testing.TB
 	base  string
@@ -108,15 +113,18 @@ type Client struct {
 	ID    int64
 	Name  string
 	Email string
+	// Header is sent with every request.
+	Header http.Header
 }
 
 // Response is what came back.
 type Response struct {
-	t      testing.TB
-	req    string
-	Status int
-	Header http.Header
-	Body   []byte
+	t       testing.TB
+	req     string
+	Request *http.Request
+	Status  int
+	Header  http.Header
+	Body    []byte
 }
 
 // Do sends a JSON request to a path below /support. body may be nil, a string (sent as is)
@@ -141,6 +149,9 @@ func (c *Client) Do(method, path string, body any) *Response {
 	if err != nil {
 		c.t.Fatalf("testdesk: %v", err)
 	}
+	for k, v := range c.Header {
+		req.Header[k] = v
+	}
 	req.Header.Set("Accept", "application/json")
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -151,7 +162,7 @@ func (c *Client) Do(method, path string, body any) *Response {
 	}
 	defer res.Body.Close()
 	out, _ := io.ReadAll(res.Body)
-	return &Response{t: c.t, req: method + " " + path, Status: res.StatusCode, Header: res.Header, Body: out}
+	return &Response{t: c.t, req: method + " " + path, Request: req, Status: res.StatusCode, Header: res.Header, Body: out}
 }
 
 // Want fails the test unless the status is one of want.

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 
 	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/auth"
@@ -12,8 +13,9 @@ import (
 
 // Guard says who may call a route.
 type Guard struct {
-	// Kind is "public" (anyone), "user" (anyone signed in: customer or staff) or
-	// "staff" (signed-in staff holding Perm).
+	// Kind is "public" (anyone), "user" (anyone signed in: customer or staff), "staff"
+	// (signed-in staff holding Perm, or any staff when Perm is empty) or "token" (an API
+	// token whose effective rights hold Perm, or any valid token when Perm is empty).
 	Kind string
 	Perm string
 }
@@ -21,10 +23,15 @@ type Guard struct {
 var (
 	public   = Guard{Kind: "public"}
 	signedIn = Guard{Kind: "user"}
+	anyStaff = Guard{Kind: "staff"}
+	anyToken = Guard{Kind: "token"}
 )
 
 // staff requires a signed-in agent or admin who holds the permission.
 func staff(perm string) Guard { return Guard{Kind: "staff", Perm: perm} }
+
+// token requires an API token whose effective rights hold the ability.
+func token(ability string) Guard { return Guard{Kind: "token", Perm: ability} }
 
 // handler is a route's body: it gets the acting user (nil on public routes when nobody is
 // signed in) and returns an error that the wrapper renders.
@@ -41,19 +48,22 @@ type Route struct {
 
 type ctxKey struct{}
 
-// wrap turns a route into an http.Handler: it limits the body, resolves the actor, applies
-// the guard and renders any error.
-func (s *Server) wrap(rt Route) http.Handler {
+// wrap turns a route into an http.Handler: it limits the body, resolves the actor with
+// resolve (the session's or the bearer token's), applies the guard and renders any error.
+func (s *Server) wrap(rt Route, resolve func(*http.Request) (*auth.Actor, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
 		}
-		a, err := s.actor(r)
+		a, err := resolve(r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
 		if err := check(rt.Guard, a); err != nil {
+			if rt.Guard.Kind == "token" && a == nil {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="escalated"`)
+			}
 			s.writeError(w, r, err)
 			return
 		}
@@ -77,7 +87,7 @@ func check(g Guard, a *auth.Actor) error {
 		if a == nil {
 			return apperr.Unauthenticated()
 		}
-		if !a.IsAgent() || !a.Can(g.Perm) {
+		if !a.IsAgent() || (g.Perm != "" && !a.Can(g.Perm)) {
 			return apperr.Forbidden("This action is unauthorized.")
 		}
 		return nil
@@ -108,6 +118,25 @@ func (s *Server) actor(r *http.Request) (*auth.Actor, error) {
 	a, err := s.Auth.Actor(r.Context(), id, ip)
 	if apperr.Is(err, apperr.KindUnauthenticated) {
 		return nil, nil // the account is gone or disabled: treat as signed out
+	}
+	return a, err
+}
+
+// tokenActor finds who is asking on the API: the owner of the bearer token, with the token's
+// effective rights. Sessions and the host's resolver play no part here, so a browser's
+// cookie cannot be ridden into the API. A missing, malformed or refused token is nobody.
+func (s *Server) tokenActor(r *http.Request) (*auth.Actor, error) {
+	values := r.Header.Values("Authorization")
+	if len(values) != 1 {
+		return nil, nil
+	}
+	scheme, tok, ok := strings.Cut(values[0], " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return nil, nil
+	}
+	a, err := s.Auth.TokenActor(r.Context(), strings.TrimSpace(tok), clientIP(r))
+	if apperr.Is(err, apperr.KindUnauthenticated) {
+		return nil, nil
 	}
 	return a, err
 }

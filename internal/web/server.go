@@ -5,6 +5,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/department"
+	"github.com/escalated-dev/escalated-go/internal/report"
 	"github.com/escalated-dev/escalated-go/internal/settings"
 	"github.com/escalated-dev/escalated-go/internal/sla"
 	"github.com/escalated-dev/escalated-go/internal/tag"
@@ -35,6 +37,7 @@ type Deps struct {
 	Departments   *department.Service
 	Tags          *tag.Service
 	BusinessHours *sla.Schedules
+	Reports       *report.Service
 	Sessions      *auth.SessionStore
 	Resolver      Resolver // nil in the standalone server: the desk's own sign-in is used
 	SecureCookies bool
@@ -46,9 +49,16 @@ type Server struct {
 	Deps
 	sessions *scs.SessionManager
 	routes   []Route
+	api      []Route
+	openAPI  []byte // the API's OpenAPI document, as served
 }
 
-// New builds the desk's HTTP handler.
+// apiBase is where the REST API lives, below the route prefix.
+const apiBase = "/api/v1"
+
+// New builds the desk's HTTP handler. The REST API is served apart from the rest: bearer
+// tokens are its only credential, so it gets neither the session nor cross-origin checks,
+// and the desk's cookie routes never look at a token.
 func New(d Deps) (http.Handler, error) {
 	s := &Server{Deps: d}
 	if d.Resolver == nil {
@@ -63,12 +73,40 @@ func New(d Deps) (http.Handler, error) {
 		sm.Cookie.Path = "/"
 		s.sessions = sm
 	}
-	s.routes = s.routeTable()
-	mux := http.NewServeMux()
-	for _, rt := range s.routes {
-		mux.Handle(rt.Method+" "+s.Prefix+rt.Path, s.wrap(rt))
+	doc, err := openAPIDocument(s.Prefix + apiBase)
+	if err != nil {
+		return nil, err
 	}
-	catchAll := s.Prefix + "/"
+	s.openAPI = doc
+	s.routes = s.routeTable()
+	s.api = s.apiRoutes()
+
+	desk := http.NewServeMux()
+	for _, rt := range s.routes {
+		desk.Handle(rt.Method+" "+s.Prefix+rt.Path, s.wrap(rt, s.actor))
+	}
+	s.fallback(desk, s.Prefix+"/")
+	var h http.Handler = desk
+	h = http.NewCrossOriginProtection().Handler(h)
+	if s.sessions != nil {
+		h = s.sessions.LoadAndSave(h)
+	}
+
+	api := http.NewServeMux()
+	for _, rt := range s.api {
+		api.Handle(rt.Method+" "+s.Prefix+rt.Path, s.wrap(rt, s.tokenActor))
+	}
+	s.fallback(api, s.Prefix+apiBase+"/")
+
+	top := http.NewServeMux()
+	top.Handle(s.Prefix+apiBase+"/", api)
+	top.Handle("/", h)
+	return s.recoverer(securityHeaders(top)), nil
+}
+
+// fallback answers every other path below catchAll with a JSON 404, or a 405 with Allow when
+// the path is known but not for that method.
+func (s *Server) fallback(mux *http.ServeMux, catchAll string) {
 	mux.Handle(catchAll, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if allow := allowedMethods(mux, r, catchAll); len(allow) > 0 {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
@@ -77,12 +115,6 @@ func New(d Deps) (http.Handler, error) {
 		}
 		s.writeError(w, r, notFoundRoute)
 	}))
-	var h http.Handler = mux
-	h = http.NewCrossOriginProtection().Handler(h)
-	if s.sessions != nil {
-		h = s.sessions.LoadAndSave(h)
-	}
-	return s.recoverer(securityHeaders(h)), nil
 }
 
 // allowedMethods lists the methods some route serves at r's path. The catch-all that renders
@@ -99,5 +131,6 @@ func allowedMethods(mux *http.ServeMux, r *http.Request, catchAll string) []stri
 	return allow
 }
 
-// Routes lists every route, for tests and the route table the frontend reads.
-func (s *Server) Routes() []Route { return s.routes }
+// Routes lists every route, the desk's and then the API's, for tests and the route table the
+// frontend reads.
+func (s *Server) Routes() []Route { return append(slices.Clip(s.routes), s.api...) }
