@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/argon2id"
@@ -36,6 +38,9 @@ type Service struct {
 	db     *db.DB
 	clock  clock.Clock
 	params *argon2id.Params
+
+	prepare   sync.Mutex
+	tokenStmt atomic.Pointer[sql.Stmt] // see tokenLookup
 }
 
 // NewService returns the auth service. params sets the password hashing cost; nil means
