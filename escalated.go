@@ -24,6 +24,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/department"
 	"github.com/escalated-dev/escalated-go/internal/event"
 	"github.com/escalated-dev/escalated-go/internal/jobs"
+	"github.com/escalated-dev/escalated-go/internal/report"
 	"github.com/escalated-dev/escalated-go/internal/rules"
 	"github.com/escalated-dev/escalated-go/internal/secretbox"
 	"github.com/escalated-dev/escalated-go/internal/settings"
@@ -104,6 +105,8 @@ type Desk struct {
 	Users *Users
 	// Roles creates custom roles from Go code.
 	Roles *Roles
+	// Tokens creates API tokens from Go code.
+	Tokens *Tokens
 }
 
 // New opens the database, applies migrations and builds the desk.
@@ -171,6 +174,7 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 	desk.Tickets = &Tickets{desk: desk}
 	desk.Users = &Users{desk: desk}
 	desk.Roles = &Roles{desk: desk}
+	desk.Tokens = &Tokens{desk: desk}
 
 	var resolver web.Resolver
 	if o.resolver != nil {
@@ -190,6 +194,7 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 		Audit:         audit.NewLog(d),
 		TwoFactor:     twofactor.NewService(d, o.clock, totpBox, desk.auth),
 		Rules:         desk.rules,
+		Reports:       report.NewService(d, o.clock),
 		Sessions:      desk.sessions,
 		Storage:       files,
 		Resolver:      resolver,

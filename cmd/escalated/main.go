@@ -3,12 +3,15 @@
 //	escalated [serve]                       run the desk (default)
 //	escalated migrate                       apply database migrations and exit
 //	escalated user create NAME EMAIL ROLE   create an account (password from ESCALATED_PASSWORD or generated)
+//	escalated token create --user EMAIL --name NAME --abilities a,b [--expires 2027-01-01]
+//	                                        create an API token and print it once
 package main
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -59,11 +62,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return desk.Close()
 	case "user":
 		return userCommand(ctx, cfg, args, getenv, stdout, log)
+	case "token":
+		return tokenCommand(ctx, cfg, args, stdout, log)
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: escalated [serve | migrate | user create NAME EMAIL ROLE]")
+		fmt.Fprintln(stdout, "usage: escalated [serve | migrate | user create NAME EMAIL ROLE | "+tokenUsage+"]")
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q (try: serve, migrate, user create)", cmd)
+		return fmt.Errorf("unknown command %q (try: serve, migrate, user create, token create)", cmd)
 	}
 }
 
@@ -179,6 +184,46 @@ func userCommand(ctx context.Context, cfg escalated.Config, args []string, geten
 	if generated {
 		fmt.Fprintf(stdout, "password: %s (shown once)\n", password)
 	}
+	return nil
+}
+
+const tokenUsage = "token create --user EMAIL --name NAME --abilities a,b [--expires 2027-01-01]"
+
+// tokenCommand creates an API token for a staff member and prints it; only its hash is kept,
+// so this is the one time anyone sees it.
+func tokenCommand(ctx context.Context, cfg escalated.Config, args []string, stdout io.Writer, log *slog.Logger) error {
+	usage := fmt.Errorf("usage: escalated %s (abilities are permission names, or * for all the user's rights)", tokenUsage)
+	if len(args) == 0 || args[0] != "create" {
+		return usage
+	}
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	user := fs.String("user", "", "email of the staff member the token acts as")
+	name := fs.String("name", "", "what the token is for")
+	abilities := fs.String("abilities", "", "comma-separated permission names, or *")
+	expires := fs.String("expires", "", "expiry date (YYYY-MM-DD) or RFC 3339 time; none by default")
+	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 || *user == "" || *name == "" || *abilities == "" {
+		return usage
+	}
+	desk, err := escalated.New(cfg, escalated.WithLogger(log))
+	if err != nil {
+		return err
+	}
+	defer desk.Close()
+	var list []string
+	for _, a := range strings.Split(*abilities, ",") {
+		list = append(list, strings.TrimSpace(a))
+	}
+	t, plain, err := desk.Tokens.Create(ctx, escalated.NewAPIToken{UserEmail: *user, Name: *name, Abilities: list, ExpiresAt: *expires})
+	if err != nil {
+		return err
+	}
+	expiry := "never expires"
+	if t.ExpiresAt != nil {
+		expiry = "expires " + t.ExpiresAt.Format(time.RFC3339)
+	}
+	fmt.Fprintf(stdout, "created API token %d %q for <%s> with %s; %s\n", t.ID, t.Name, t.User.Email, strings.Join(t.Abilities, ", "), expiry)
+	fmt.Fprintf(stdout, "token: %s (shown once)\n", plain)
 	return nil
 }
 

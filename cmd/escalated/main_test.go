@@ -248,6 +248,63 @@ func TestUserCreate(t *testing.T) {
 	})
 }
 
+func TestTokenCreate(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		getenv := env(t, url, "ESCALATED_PASSWORD", "a long agent password")
+		if _, err := command(t, getenv, "user", "create", "Ann Agent", "ann@example.test", "agent"); err != nil {
+			t.Fatal(err)
+		}
+		out, err := command(t, getenv, "token", "create", "--user", "ANN@example.test", "--name", "deploy",
+			"--abilities", "ticket.view, reply.create", "--expires", "2099-01-01")
+		m := regexp.MustCompile(`(?m)^token: ([0-9a-f]{64}) \(shown once\)$`).FindStringSubmatch(out)
+		if err != nil || m == nil || !strings.Contains(out, `"deploy" for <ann@example.test> with ticket.view, reply.create; expires 2099-01-01T00:00:00Z`) {
+			t.Fatalf("token create: %q, %v", out, err)
+		}
+
+		// The token works on the API of a server over the same database.
+		s := start(t, getenv)
+		req, _ := http.NewRequest("POST", s.URL+"/api/v1/auth/validate", nil)
+		req.Header.Set("Authorization", "Bearer "+m[1])
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			Data struct {
+				Permissions []string `json:"permissions"`
+			} `json:"data"`
+		}
+		json.NewDecoder(res.Body).Decode(&body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || strings.Join(body.Data.Permissions, ",") != "ticket.view,reply.create" {
+			t.Fatalf("validate with the printed token: %d %v", res.StatusCode, body)
+		}
+		s.Stop(t)
+
+		for _, c := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"--user", "nobody@example.test", "--name", "x", "--abilities", "*"}, "User not found"},
+			{[]string{"--user", "ann@example.test", "--name", "x", "--abilities", "ticket.view,ticket.fly"}, "abilities.1"},
+			{[]string{"--user", "ann@example.test", "--name", "x", "--abilities", "ticket.delete"}, "does not hold"},
+			{[]string{"--user", "ann@example.test", "--name", "x", "--abilities", "*", "--expires", "2001-01-01"}, "in the future"},
+			{[]string{"--user", "ann@example.test", "--name", "x", "--abilities", "*", "--expires", "soon"}, "expires_at"},
+			{[]string{"--user", "ann@example.test", "--name", "x"}, "usage: escalated token create"},
+			{[]string{"--user", "ann@example.test", "--name", "x", "--abilities", "*", "extra"}, "usage: escalated token create"},
+			{[]string{"--bogus"}, "usage: escalated token create"},
+		} {
+			out, err := command(t, getenv, append([]string{"token", "create"}, c.args...)...)
+			if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(out, "token:") {
+				t.Errorf("token create %v: %q, %v; want an error with %q", c.args, out, err, c.want)
+			}
+		}
+		if _, err := command(t, getenv, "token"); err == nil || !strings.Contains(err.Error(), "usage") {
+			t.Errorf("token without create: %v", err)
+		}
+	})
+}
+
 func TestUserCreateGeneratesPassword(t *testing.T) {
 	out, err := command(t, env(t, dbtest.SQLiteURL(t)), "user", "create", "Cleo", "cleo@example.test", "customer")
 	if err != nil || !generatedPassword.MatchString(out) {

@@ -10,6 +10,8 @@ type Actor struct {
 	Permissions map[string]bool
 	// IP is the client address, recorded in the audit log.
 	IP string
+	// TokenID is the API token the actor authenticated with; 0 for a session or the system.
+	TokenID int64
 }
 
 // System is the actor for work the desk does by itself (rules, schedules). It holds every

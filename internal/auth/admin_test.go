@@ -27,7 +27,7 @@ type fixture struct {
 	sessions *auth.SessionStore
 }
 
-func open(t *testing.T, url string) *fixture {
+func open(t testing.TB, url string) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	d, err := db.Open(ctx, url)
@@ -46,7 +46,7 @@ func open(t *testing.T, url string) *fixture {
 	return &fixture{db: d, clock: c, auth: auth.NewService(d, c, cheap), sessions: auth.NewSessionStore(d, c)}
 }
 
-func (f *fixture) user(t *testing.T, email, role string) *auth.Actor {
+func (f *fixture) user(t testing.TB, email, role string) *auth.Actor {
 	t.Helper()
 	ctx := context.Background()
 	u, err := f.auth.CreateUser(ctx, auth.System(), auth.NewUser{Name: email, Email: email, Password: "password1", Role: role})

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/argon2id"
@@ -36,6 +38,9 @@ type Service struct {
 	db     *db.DB
 	clock  clock.Clock
 	params *argon2id.Params
+
+	prepare   sync.Mutex
+	tokenStmt atomic.Pointer[sql.Stmt] // see tokenLookup
 }
 
 // NewService returns the auth service. params sets the password hashing cost; nil means
@@ -93,6 +98,21 @@ func (s *Service) User(ctx context.Context, id int64) (*User, error) {
 		return nil, fmt.Errorf("auth: load user %d: %w", id, err)
 	}
 	return &u, nil
+}
+
+// UserByEmail returns the user with the email, in any case.
+func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) {
+	email = strings.TrimSpace(email)
+	var users []User
+	if email != "" && !strings.ContainsRune(email, 0) {
+		if err := s.db.R.NewRaw(`SELECT * FROM users WHERE lower(email) = lower(?)`, email).Scan(ctx, &users); err != nil {
+			return nil, fmt.Errorf("auth: find user by email: %w", err)
+		}
+	}
+	if len(users) == 0 {
+		return nil, apperr.NotFound("User")
+	}
+	return &users[0], nil
 }
 
 // Actor loads the user with their role's permissions. An inactive or missing user is an

@@ -394,3 +394,19 @@ func (s *Service) CountAdmins(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// ListAgents returns one page of the active staff, by name: the people tickets can be
+// assigned to. Whoever may view tickets sees who works them.
+func (s *Service) ListAgents(ctx context.Context, actor *Actor, page, perPage int) (*UserPage, error) {
+	if !actor.Can("ticket.view") {
+		return nil, apperr.Forbidden("You may not view agents.")
+	}
+	page, perPage = max(page, 1), min(max(perPage, 1), 100)
+	users := []User{}
+	total, err := s.db.R.NewSelect().Model(&users).Where("role <> ? AND is_active = TRUE", RoleCustomer).
+		OrderExpr("lower(name), id").Limit(int64(perPage)).Offset(int64((page - 1) * perPage)).ScanAndCount(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("auth: list agents: %w", err)
+	}
+	return &UserPage{Items: users, Total: int(total)}, nil
+}

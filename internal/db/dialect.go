@@ -1,5 +1,13 @@
 package db
 
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
 // ForUpdate is the row-lock clause for a SELECT that precedes an UPDATE of the same row. On
 // SQLite the single writer connection already serialises write transactions.
 func (d *DB) ForUpdate() string {
@@ -36,4 +44,37 @@ func (d *DB) Bytewise(expr string) string {
 		return expr + ` COLLATE "C"`
 	}
 	return expr
+}
+
+// StringAgg is the aggregate that joins the values of expr with commas, in no set order; it
+// is NULL over no rows.
+func (d *DB) StringAgg(expr string) string {
+	if d.Dialect == Postgres {
+		return "string_agg(" + expr + ", ',')"
+	}
+	return "group_concat(" + expr + ", ',')"
+}
+
+// PrepareRead prepares a query on the readers, for a hot path that runs the same query on
+// every request: bun sends arguments inline, so SQLite would otherwise parse and plan it
+// anew each time. Placeholders are written ?, which PostgreSQL gets as $1, $2…; the query
+// must hold no other question mark. Scan its rows with bun's DB.ScanRows.
+func (d *DB) PrepareRead(ctx context.Context, query string) (*sql.Stmt, error) {
+	if d.Dialect == Postgres {
+		var b strings.Builder
+		n := 0
+		for _, part := range strings.SplitAfter(query, "?") {
+			if strings.HasSuffix(part, "?") {
+				n++
+				part = strings.TrimSuffix(part, "?") + "$" + strconv.Itoa(n)
+			}
+			b.WriteString(part)
+		}
+		query = b.String()
+	}
+	stmt, err := d.R.DB.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("db: prepare: %w", err)
+	}
+	return stmt, nil
 }

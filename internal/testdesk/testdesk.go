@@ -131,7 +131,12 @@ func (d *Desk) Anonymous() *Client {
 	return &Client{t: d.t, base: d.Server.URL + "/support", http: &http.Client{Jar: jar}, Header: http.Header{}}
 }
 
-// Client is one person's browser session.
+// Bearer returns a client that sends the API token on every request and keeps no cookies.
+func (d *Desk) Bearer(token string) *Client {
+	return &Client{t: d.t, base: d.Server.URL + "/support", http: &http.Client{}, Header: http.Header{"Authorization": {"Bearer " + token}}}
+}
+
+// Client is one person's browser session, or an API client.
 type Client struct {
 	t     testing.TB
 	base  string
@@ -145,11 +150,12 @@ type Client struct {
 
 // Response is what came back.
 type Response struct {
-	t      testing.TB
-	req    string
-	Status int
-	Header http.Header
-	Body   []byte
+	t       testing.TB
+	req     string
+	Request *http.Request
+	Status  int
+	Header  http.Header
+	Body    []byte
 }
 
 // Do sends a JSON request to a path below /support. body may be nil, a string (sent as is)
@@ -203,7 +209,7 @@ func (c *Client) send(method, path, contentType string, rd io.Reader) *Response 
 	}
 	defer res.Body.Close()
 	out, _ := io.ReadAll(res.Body)
-	return &Response{t: c.t, req: method + " " + path, Status: res.StatusCode, Header: res.Header, Body: out}
+	return &Response{t: c.t, req: method + " " + path, Request: req, Status: res.StatusCode, Header: res.Header, Body: out}
 }
 
 // Want fails the test unless the status is one of want.

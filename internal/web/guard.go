@@ -15,8 +15,9 @@ import (
 // Guard says who may call a route and which rate limit it counts against.
 type Guard struct {
 	// Kind is "public" (anyone), "user" (anyone signed in: customer or staff), "staff"
-	// (signed-in staff holding Perm, or any staff when Perm is empty) or "two_factor" (a
-	// session that has passed the password and owes its second factor).
+	// (signed-in staff holding Perm, or any staff when Perm is empty), "two_factor" (a
+	// session that has passed the password and owes its second factor) or "token" (an API
+	// token whose effective rights hold Perm, or any valid token when Perm is empty).
 	Kind string
 	Perm string
 	// Limit is the rate-limit class; the zero value is the general limit.
@@ -33,6 +34,7 @@ var (
 	anyStaff = Guard{Kind: "staff"}
 	// midSignIn is a session between the password and the second factor.
 	midSignIn = Guard{Kind: "two_factor", MidSignIn: true}
+	anyToken  = Guard{Kind: "token"}
 )
 
 // staff requires a signed-in agent or admin who holds the permission.
@@ -43,6 +45,9 @@ func (g Guard) alsoMidSignIn() Guard {
 	g.MidSignIn = true
 	return g
 }
+
+// token requires an API token whose effective rights hold the ability.
+func token(ability string) Guard { return Guard{Kind: "token", Perm: ability} }
 
 // handler is a route's body: it gets the acting user (nil on public routes when nobody is
 // signed in) and returns an error that the wrapper renders.
@@ -59,9 +64,10 @@ type Route struct {
 
 type ctxKey struct{}
 
-// wrap turns a route into an http.Handler: it limits the body, finds who is asking, spends
-// the request against the route's rate limit, applies the guard and renders any error.
-func (s *Server) wrap(rt Route) http.Handler {
+// wrap turns a route into an http.Handler: it limits the body, finds who is asking with
+// resolve (the session's or the bearer token's), spends the request against the route's rate
+// limit, applies the guard and renders any error.
+func (s *Server) wrap(rt Route, resolve func(*http.Request) (identity, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
 			limit, err := s.bodyLimit(r)
@@ -71,7 +77,7 @@ func (s *Server) wrap(rt Route) http.Handler {
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
-		who, err := s.identify(r)
+		who, err := resolve(r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -81,6 +87,9 @@ func (s *Server) wrap(rt Route) http.Handler {
 			return
 		}
 		if err := check(rt.Guard, who); err != nil {
+			if rt.Guard.Kind == "token" && who.actor == nil {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="escalated"`)
+			}
 			s.writeError(w, r, err)
 			return
 		}
@@ -175,6 +184,25 @@ func (s *Server) identify(r *http.Request) (identity, error) {
 	a, err := s.Auth.Actor(ctx, id, ip)
 	if apperr.Is(err, apperr.KindUnauthenticated) {
 		return identity{}, nil // the account is gone or disabled: treat as signed out
+	}
+	return identity{actor: a}, err
+}
+
+// tokenActor finds who is asking on the API: the owner of the bearer token, with the token's
+// effective rights. Sessions and the host's resolver play no part here, so a browser's
+// cookie cannot be ridden into the API. A missing, malformed or refused token is nobody.
+func (s *Server) tokenIdentity(r *http.Request) (identity, error) {
+	values := r.Header.Values("Authorization")
+	if len(values) != 1 {
+		return identity{}, nil
+	}
+	scheme, tok, ok := strings.Cut(values[0], " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return identity{}, nil
+	}
+	a, err := s.Auth.TokenActor(r.Context(), strings.TrimSpace(tok), s.clientIP(r))
+	if apperr.Is(err, apperr.KindUnauthenticated) {
+		return identity{}, nil
 	}
 	return identity{actor: a}, err
 }

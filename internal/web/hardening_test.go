@@ -133,6 +133,12 @@ func TestGetRoutesChangeNothing(t *testing.T) {
 		params["attachment"] = fmt.Sprint(attachmentsOf(reply["attachments"])[0]["id"])
 
 		routes := d.Handler().(*web.Server).Routes()
+		// The API takes a token; its first use records last_used_at, which happens here,
+		// before the snapshot (the clock stands still, so it is not written again).
+		api := d.Bearer(admin.Do("POST", "/admin/api-tokens", map[string]any{"name": "walker", "abilities": []string{"*"}}).Want(201).Data()["token"].(string))
+		api.Do("GET", "/api/v1/dashboard", nil).Want(200)
+		params["reference"] = tk.Ref
+
 		before := snapshot(t, conn)
 		called := 0
 		for _, rt := range routes {
@@ -149,8 +155,12 @@ func TestGetRoutesChangeNothing(t *testing.T) {
 				}
 				path = path[:open] + v + path[end+1:]
 			}
+			caller := admin
+			if rt.Guard.Kind == "token" {
+				caller = api
+			}
 			for _, method := range []string{"GET", "HEAD"} {
-				admin.Do(method, path, nil).Want(200)
+				caller.Do(method, path, nil).Want(200)
 				called++
 			}
 		}

@@ -40,9 +40,14 @@ func nullableID(raw json.RawMessage, field string) (*int64, error) {
 	return id, nil
 }
 
-// ticketID resolves the {ticket} path parameter, an id or a reference.
+// ticketID resolves the ticket key of the path, an id or a reference: {ticket} on the desk's
+// routes, {reference} on the API's.
 func (s *Server) ticketID(r *http.Request) (int64, error) {
-	return s.Tickets.ResolveID(r.Context(), r.PathValue("ticket"))
+	key := r.PathValue("ticket")
+	if key == "" {
+		key = r.PathValue("reference")
+	}
+	return s.Tickets.ResolveID(r.Context(), key)
 }
 
 // ticketFilter reads the list filters of shapes.md §7 from the query string. Keys the desk

@@ -131,5 +131,39 @@ func (s *Server) adminRoutes() []Route {
 		{"PUT", "/admin/automations/{automation}", "escalated.admin.automations.update", staff("automation.manage"), auto.update},
 		{"PATCH", "/admin/automations/{automation}", "escalated.admin.automations.update", staff("automation.manage"), auto.update},
 		{"DELETE", "/admin/automations/{automation}", "escalated.admin.automations.destroy", staff("automation.manage"), auto.destroy},
+
+		// Any staff member manages their own API tokens; api_token.view shows everyone's and
+		// api_token.manage acts on them (checked in the service).
+		{"GET", "/admin/api-tokens", "escalated.admin.api-tokens.index", anyStaff, s.adminAPITokenIndex},
+		{"POST", "/admin/api-tokens", "escalated.admin.api-tokens.store", anyStaff, s.adminAPITokenStore},
+		{"DELETE", "/admin/api-tokens/{token}", "escalated.admin.api-tokens.destroy", anyStaff, s.adminAPITokenDestroy},
+	}
+}
+
+// apiRoutes is the REST API v1, described route by route in openapi.json. Its guards take a
+// bearer token only; a token's rights are its abilities that its owner holds now. Where the
+// permission depends on the body (a reply or a note, a status that closes), the guard asks for
+// ticket.view and the ticket service decides.
+func (s *Server) apiRoutes() []Route {
+	const v1 = apiBase
+	return []Route{
+		{"GET", v1 + "/openapi.json", "escalated.api.openapi", public, s.apiOpenAPI},
+		{"POST", v1 + "/auth/validate", "escalated.api.auth.validate", anyToken, s.apiAuthValidate},
+		{"GET", v1 + "/dashboard", "escalated.api.dashboard", token("ticket.view"), s.apiDashboard},
+
+		{"GET", v1 + "/tickets", "escalated.api.tickets.index", token("ticket.view"), s.apiTicketIndex},
+		{"POST", v1 + "/tickets", "escalated.api.tickets.store", token("ticket.create"), s.apiTicketStore},
+		{"GET", v1 + "/tickets/{reference}", "escalated.api.tickets.show", token("ticket.view"), s.agentTicketShow},
+		{"POST", v1 + "/tickets/{reference}/reply", "escalated.api.tickets.reply", token("ticket.view"), s.apiTicketReply},
+		{"PATCH", v1 + "/tickets/{reference}/status", "escalated.api.tickets.status", token("ticket.view"), s.agentTicketStatus},
+		{"PATCH", v1 + "/tickets/{reference}/priority", "escalated.api.tickets.priority", token("ticket.edit"), s.agentTicketPriority},
+		{"POST", v1 + "/tickets/{reference}/assign", "escalated.api.tickets.assign", token("ticket.assign"), s.agentTicketAssign},
+		{"POST", v1 + "/tickets/{reference}/tags", "escalated.api.tickets.tags", token("ticket.edit"), s.agentTicketTagsAdd},
+		{"DELETE", v1 + "/tickets/{reference}", "escalated.api.tickets.destroy", token("ticket.delete"), s.apiTicketDestroy},
+
+		{"GET", v1 + "/agents", "escalated.api.agents.index", token("ticket.view"), s.apiAgentIndex},
+		{"GET", v1 + "/departments", "escalated.api.departments.index", token("department.view"), s.apiDepartmentIndex},
+		{"GET", v1 + "/tags", "escalated.api.tags.index", token("tag.view"), s.apiTagIndex},
+		{"GET", v1 + "/reports/summary", "escalated.api.reports.summary", token("report.view"), s.apiReportSummary},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/department"
+	"github.com/escalated-dev/escalated-go/internal/report"
 	"github.com/escalated-dev/escalated-go/internal/rules"
 	"github.com/escalated-dev/escalated-go/internal/settings"
 	"github.com/escalated-dev/escalated-go/internal/sla"
@@ -43,6 +45,7 @@ type Deps struct {
 	Audit         *audit.Log
 	TwoFactor     *twofactor.Service
 	Rules         *rules.Service
+	Reports       *report.Service
 	Sessions      *auth.SessionStore
 	Storage       storage.Store
 	Resolver      Resolver // nil in the standalone server: the desk's own sign-in is used
@@ -59,11 +62,18 @@ type Server struct {
 	Deps
 	sessions *scs.SessionManager
 	routes   []Route
+	api      []Route
+	openAPI  []byte                 // the API's OpenAPI document, as served
 	limiters [limitClasses]*limiter // nil for a class that is turned off
 	handler  http.Handler
 }
 
-// New builds the desk's HTTP handler.
+// apiBase is where the REST API lives, below the route prefix.
+const apiBase = "/api/v1"
+
+// New builds the desk's HTTP handler. The REST API is served apart from the rest: bearer
+// tokens are its only credential, so it gets neither the session nor cross-origin checks,
+// and the desk's cookie routes never look at a token.
 func New(d Deps) (*Server, error) {
 	s := &Server{Deps: d}
 	for c := range limitClasses {
@@ -83,21 +93,20 @@ func New(d Deps) (*Server, error) {
 		sm.Cookie.Path = "/"
 		s.sessions = sm
 	}
-	s.routes = s.routeTable()
-	mux := http.NewServeMux()
-	for _, rt := range s.routes {
-		mux.Handle(rt.Method+" "+s.Prefix+rt.Path, s.wrap(rt))
+	doc, err := openAPIDocument(s.Prefix + apiBase)
+	if err != nil {
+		return nil, err
 	}
-	catchAll := s.Prefix + "/"
-	mux.Handle(catchAll, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if allow := allowedMethods(mux, r, catchAll); len(allow) > 0 {
-			w.Header().Set("Allow", strings.Join(allow, ", "))
-			writeJSON(w, http.StatusMethodNotAllowed, errorBody{Message: "The " + r.Method + " method is not supported for this route."})
-			return
-		}
-		s.writeError(w, r, notFoundRoute)
-	}))
-	var h http.Handler = mux
+	s.openAPI = doc
+	s.routes = s.routeTable()
+	s.api = s.apiRoutes()
+
+	desk := http.NewServeMux()
+	for _, rt := range s.routes {
+		desk.Handle(rt.Method+" "+s.Prefix+rt.Path, s.wrap(rt, s.identify))
+	}
+	s.fallback(desk, s.Prefix+"/")
+	var h http.Handler = desk
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, errorBody{Message: "Cross-origin request refused."})
@@ -106,8 +115,31 @@ func New(d Deps) (*Server, error) {
 	if s.sessions != nil {
 		h = s.sessions.LoadAndSave(h)
 	}
-	s.handler = s.recoverer(securityHeaders(h))
+
+	api := http.NewServeMux()
+	for _, rt := range s.api {
+		api.Handle(rt.Method+" "+s.Prefix+rt.Path, s.wrap(rt, s.tokenIdentity))
+	}
+	s.fallback(api, s.Prefix+apiBase+"/")
+
+	top := http.NewServeMux()
+	top.Handle(s.Prefix+apiBase+"/", api)
+	top.Handle("/", h)
+	s.handler = s.recoverer(securityHeaders(top))
 	return s, nil
+}
+
+// fallback answers every other path below catchAll with a JSON 404, or a 405 with Allow when
+// the path is known but not for that method.
+func (s *Server) fallback(mux *http.ServeMux, catchAll string) {
+	mux.Handle(catchAll, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r, catchAll); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeJSON(w, http.StatusMethodNotAllowed, errorBody{Message: "The " + r.Method + " method is not supported for this route."})
+			return
+		}
+		s.writeError(w, r, notFoundRoute)
+	}))
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
@@ -126,5 +158,6 @@ func allowedMethods(mux *http.ServeMux, r *http.Request, catchAll string) []stri
 	return allow
 }
 
-// Routes lists every route, for tests and the route table the frontend reads.
-func (s *Server) Routes() []Route { return s.routes }
+// Routes lists every route, the desk's and then the API's, for tests and the route table the
+// frontend reads.
+func (s *Server) Routes() []Route { return append(slices.Clip(s.routes), s.api...) }
