@@ -113,31 +113,13 @@ func TestGetRoutesChangeNothing(t *testing.T) {
 		enrol(t, d, admin)
 		// The admin is the requester, so the customer routes show the ticket to them too.
 		tk := open(admin, "Walk the routes")
-		id := func(r *testdesk.Response) string { return fmt.Sprint(r.Want(201).Data()["id"]) }
-		params := map[string]string{
-			"ticket":        tk.Ref,
-			"department":    id(admin.Do("POST", "/admin/departments", map[string]any{"name": "Sales"})),
-			"tag":           id(admin.Do("POST", "/admin/tags", map[string]any{"name": "Billing"})),
-			"role":          id(admin.Do("POST", "/admin/roles", map[string]any{"slug": "walker", "name": "Walker", "permissions": []string{"ticket.view"}})),
-			"user":          fmt.Sprint(customer.ID),
-			"status":        "open",
-			"business_hour": id(admin.Do("POST", "/admin/business-hours", officeHours("Office"))),
-			"macro":         id(admin.Do("POST", "/admin/macros", map[string]any{"name": "Low", "actions": []map[string]any{{"type": "priority", "value": "low"}}})),
-			"escalation_rule": id(admin.Do("POST", "/admin/escalation-rules", map[string]any{
-				"name": "Old", "conditions": []map[string]any{{"field": "age_hours", "value": 2}}, "actions": []map[string]any{{"type": "escalate"}}})),
-			"automation": id(admin.Do("POST", "/admin/automations", map[string]any{
-				"name": "Stale", "conditions": []map[string]any{{"field": "hours_since_updated", "operator": ">", "value": 48}}, "actions": []map[string]any{{"type": "change_priority", "value": "low"}}})),
-		}
-		admin.Do("POST", tk.path("/note"), map[string]any{"body": "A note"}).Want(201)
-		reply := post(admin, tk.path("/reply"), [][2]string{{"body", "With a file"}}, upload{name: "a.txt", content: "hello"}).Want(201).Data()
-		params["attachment"] = fmt.Sprint(attachmentsOf(reply["attachments"])[0]["id"])
+		params := routeParams(t, admin, customer, tk)
 
 		routes := d.Handler().(*web.Server).Routes()
 		// The API takes a token; its first use records last_used_at, which happens here,
 		// before the snapshot (the clock stands still, so it is not written again).
 		api := d.Bearer(admin.Do("POST", "/admin/api-tokens", map[string]any{"name": "walker", "abilities": []string{"*"}}).Want(201).Data()["token"].(string))
 		api.Do("GET", "/api/v1/dashboard", nil).Want(200)
-		params["reference"] = tk.Ref
 
 		before := snapshot(t, conn)
 		called := 0
@@ -227,4 +209,33 @@ func snapshot(t *testing.T, conn *db.DB) []string {
 		t.Fatalf("snapshot holds %d rows; it is not reading the tables", len(out))
 	}
 	return out
+}
+
+// routeParams makes one object of every kind a route names and returns a value for each path
+// parameter of the route table: the ticket tk (with a note and a file), and objects created
+// by admin. A route whose parameter has no entry here fails the tests that walk the table.
+func routeParams(t *testing.T, admin, customer *testdesk.Client, tk ticket) map[string]string {
+	t.Helper()
+	id := func(r *testdesk.Response) string { return fmt.Sprint(r.Want(201).Data()["id"]) }
+	params := map[string]string{
+		"ticket":        tk.Ref,
+		"department":    id(admin.Do("POST", "/admin/departments", map[string]any{"name": "Sales"})),
+		"tag":           id(admin.Do("POST", "/admin/tags", map[string]any{"name": "Billing"})),
+		"role":          id(admin.Do("POST", "/admin/roles", map[string]any{"slug": "walker", "name": "Walker", "permissions": []string{"ticket.view"}})),
+		"user":          fmt.Sprint(customer.ID),
+		"status":        "open",
+		"business_hour": id(admin.Do("POST", "/admin/business-hours", officeHours("Office"))),
+		"macro":         id(admin.Do("POST", "/admin/macros", map[string]any{"name": "Low", "actions": []map[string]any{{"type": "priority", "value": "low"}}})),
+		"escalation_rule": id(admin.Do("POST", "/admin/escalation-rules", map[string]any{
+			"name": "Old", "conditions": []map[string]any{{"field": "age_hours", "value": 2}}, "actions": []map[string]any{{"type": "escalate"}}})),
+		"automation": id(admin.Do("POST", "/admin/automations", map[string]any{
+			"name": "Stale", "conditions": []map[string]any{{"field": "hours_since_updated", "operator": ">", "value": 48}}, "actions": []map[string]any{{"type": "change_priority", "value": "low"}}})),
+	}
+	admin.Do("POST", tk.path("/note"), map[string]any{"body": "A note"}).Want(201)
+	reply := post(admin, tk.path("/reply"), [][2]string{{"body", "With a file"}}, upload{name: "a.txt", content: "hello"}).Want(201).Data()
+	params["attachment"] = fmt.Sprint(attachmentsOf(reply["attachments"])[0]["id"])
+	params["token"] = id(admin.Do("POST", "/admin/api-tokens", map[string]any{"name": "fixture", "abilities": []string{"ticket.view"}}))
+
+	params["reference"] = tk.Ref
+	return params
 }
