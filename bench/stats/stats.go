@@ -4,6 +4,7 @@ package stats
 import (
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -50,13 +51,26 @@ func (l *Latencies) Summary() Summary {
 	return Summary{N: len(d), Mean: sum / time.Duration(len(d)), P50: at(0.50), P90: at(0.90), P99: at(0.99), Max: d[len(d)-1]}
 }
 
-// Report adds p50 and p99 in milliseconds to a benchmark's output, next to ns/op; b is the
+// Report adds p50 and p99 in milliseconds to a benchmark's output, next to ns/op, and the
+// process's processor time per operation (cpu is CPUTime's growth over the loop); b is the
 // *testing.B.
-func (l *Latencies) Report(b interface{ ReportMetric(float64, string) }) {
+func (l *Latencies) Report(b interface{ ReportMetric(float64, string) }, cpu time.Duration) {
 	s := l.Summary()
 	if s.N == 0 {
 		return
 	}
 	b.ReportMetric(float64(s.P50)/float64(time.Millisecond), "p50-ms")
 	b.ReportMetric(float64(s.P99)/float64(time.Millisecond), "p99-ms")
+	b.ReportMetric(float64(cpu)/float64(time.Microsecond)/float64(s.N), "cpu-µs/op")
+}
+
+// CPUTime is the processor time this process has used so far, in user and system mode.
+// Benchmarks report it per operation: on a shared machine it moves far less with the other
+// processes' load than wall time does. It does not count a PostgreSQL server's own work.
+func CPUTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -103,6 +103,7 @@ func (e *benchEnv) benchList(b *testing.B) {
 	for _, q := range fixture.QueueQueries(e.fix, time.Now().UTC()) {
 		b.Run(q.Name, func(b *testing.B) {
 			var lat stats.Latencies
+			cpu0 := stats.CPUTime()
 			for b.Loop() {
 				lat.Time(func() {
 					if _, err := e.svc.List(ctx, e.agent, q.Filter); err != nil {
@@ -110,11 +111,12 @@ func (e *benchEnv) benchList(b *testing.B) {
 					}
 				})
 			}
-			lat.Report(b)
+			lat.Report(b, stats.CPUTime()-cpu0)
 		})
 	}
 	b.Run("customer-own", func(b *testing.B) {
 		var lat stats.Latencies
+		cpu0 := stats.CPUTime()
 		for b.Loop() {
 			lat.Time(func() {
 				if _, err := e.svc.List(ctx, e.customer, ticket.Filter{RequesterID: &e.customer.UserID}); err != nil {
@@ -122,7 +124,7 @@ func (e *benchEnv) benchList(b *testing.B) {
 				}
 			})
 		}
-		lat.Report(b)
+		lat.Report(b, stats.CPUTime()-cpu0)
 	})
 }
 
@@ -137,6 +139,7 @@ func newTicket(i int64) ticket.CreateInput {
 func (e *benchEnv) benchCreate(b *testing.B) {
 	ctx := context.Background()
 	var lat stats.Latencies
+	cpu0 := stats.CPUTime()
 	var i int64
 	for b.Loop() {
 		i++
@@ -146,7 +149,7 @@ func (e *benchEnv) benchCreate(b *testing.B) {
 			}
 		})
 	}
-	lat.Report(b)
+	lat.Report(b, stats.CPUTime()-cpu0)
 }
 
 // benchCreateParallel creates tickets from 16 goroutines at once (8 per CPU on the 2-CPU
@@ -154,6 +157,7 @@ func (e *benchEnv) benchCreate(b *testing.B) {
 func (e *benchEnv) benchCreateParallel(b *testing.B) {
 	ctx := context.Background()
 	var lat stats.Latencies
+	cpu0 := stats.CPUTime()
 	var n atomic.Int64
 	b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
 	b.RunParallel(func(pb *testing.PB) {
@@ -165,13 +169,14 @@ func (e *benchEnv) benchCreateParallel(b *testing.B) {
 			})
 		}
 	})
-	lat.Report(b)
+	lat.Report(b, stats.CPUTime()-cpu0)
 }
 
 func (e *benchEnv) benchReply(b *testing.B) {
 	ctx := context.Background()
 	ids := e.openTickets(b, 16)
 	var lat stats.Latencies
+	cpu0 := stats.CPUTime()
 	i := 0
 	for b.Loop() {
 		id := ids[i%len(ids)]
@@ -182,7 +187,7 @@ func (e *benchEnv) benchReply(b *testing.B) {
 			}
 		})
 	}
-	lat.Report(b)
+	lat.Report(b, stats.CPUTime()-cpu0)
 }
 
 // benchChangeStatus walks tickets round the cycle open → in_progress → waiting_on_customer →
@@ -192,6 +197,7 @@ func (e *benchEnv) benchChangeStatus(b *testing.B) {
 	ids := e.openTickets(b, 16)
 	cycle := []string{ticket.StatusInProgress, ticket.StatusWaitingOnCustomer, ticket.StatusOpen}
 	var lat stats.Latencies
+	cpu0 := stats.CPUTime()
 	i := 0
 	for b.Loop() {
 		id, to := ids[i%len(ids)], cycle[(i/len(ids))%len(cycle)]
@@ -202,7 +208,7 @@ func (e *benchEnv) benchChangeStatus(b *testing.B) {
 			}
 		})
 	}
-	lat.Report(b)
+	lat.Report(b, stats.CPUTime()-cpu0)
 }
 
 // openTickets creates n new tickets in status open for the write benchmarks to work on.

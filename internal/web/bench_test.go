@@ -37,6 +37,7 @@ func BenchmarkHTTPCreate(b *testing.B) {
 		body := []byte(`{"subject":"Printer on fire","description":"It is smoking since this morning.","priority":"high"}`)
 		b.Run("parallel16", func(b *testing.B) {
 			var lat stats.Latencies
+			cpu0 := stats.CPUTime()
 			var next atomic.Int64
 			b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
 			b.RunParallel(func(pb *testing.PB) {
@@ -54,7 +55,7 @@ func BenchmarkHTTPCreate(b *testing.B) {
 					})
 				}
 			})
-			lat.Report(b)
+			lat.Report(b, stats.CPUTime()-cpu0)
 		})
 	})
 }
