@@ -50,7 +50,26 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		d.Close()
 		return nil, fmt.Errorf("db: connect to %s: %w", d.Dialect, err)
 	}
+	if err := d.Optimize(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
 	return d, nil
+}
+
+// Optimize refreshes SQLite's query-planner statistics where they are missing or stale.
+// Without them SQLite cannot tell that status = 'open' matches far fewer tickets than
+// priority = 'high' and may read the wrong index. analysis_limit keeps it to a few
+// milliseconds on a large database, so it is cheap enough to run at open and periodically.
+// PostgreSQL's autovacuum does this by itself.
+func (d *DB) Optimize(ctx context.Context) error {
+	if d.Dialect != SQLite {
+		return nil
+	}
+	if _, err := d.W.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
+		return fmt.Errorf("db: optimize: %w", err)
+	}
+	return nil
 }
 
 // IsPostgresURL reports whether url names a PostgreSQL database.
@@ -74,7 +93,7 @@ func openPostgres(dsn string) (*DB, error) {
 // is durable across application crashes and loses at most the last commits on power loss.
 var sqlitePragmas = []string{
 	"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)",
-	"cache_size(-32000)", "temp_store(MEMORY)",
+	"cache_size(-32000)", "temp_store(MEMORY)", "analysis_limit(1000)",
 }
 
 func openSQLite(path string) (*DB, error) {
