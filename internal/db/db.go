@@ -10,7 +10,8 @@ import (
 	"runtime"
 	"strings"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
@@ -78,10 +79,18 @@ func IsPostgresURL(url string) bool {
 }
 
 func openPostgres(dsn string) (*DB, error) {
-	sqldb, err := sql.Open("pgx", dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("db: open postgres: %w", err)
 	}
+	// bun writes every value into the SQL text, so no two statements share a text and pgx's
+	// default mode would prepare, cache and later deallocate each one: an extra round trip
+	// per query and a stream of server-side statements. Exec mode sends each statement once,
+	// unprepared, in one round trip. A URL that names default_query_exec_mode keeps its own.
+	if u, err := url.Parse(dsn); err == nil && !u.Query().Has("default_query_exec_mode") {
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
+	}
+	sqldb := stdlib.OpenDB(*cfg)
 	sqldb.SetMaxOpenConns(4 * runtime.GOMAXPROCS(0))
 	sqldb.SetMaxIdleConns(4 * runtime.GOMAXPROCS(0))
 	b := bun.NewDB(sqldb, pgdialect.New())
