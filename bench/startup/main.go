@@ -39,6 +39,12 @@ func main() {
 	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
 		log.Fatalf("startup: -addr must be a loopback address, got %q", *addr)
 	}
+	// A server already on the address would answer for the one started here.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatalf("startup: %s is not free: %v", *addr, err)
+	}
+	ln.Close()
 	dir, err := os.MkdirTemp("", "escalated-startup-")
 	if err != nil {
 		log.Fatal(err)
