@@ -165,13 +165,17 @@ func (d *Desk) Handler() http.Handler { return d.handler }
 // Config returns the configuration the desk runs with, defaults filled in.
 func (d *Desk) Config() Config { return d.cfg }
 
-// Run does the desk's background work until ctx ends: for now, removing expired sessions.
+// Run does the desk's background work until ctx ends: for now, removing expired sessions
+// and, hourly, refreshing SQLite's planner statistics as the tables grow.
 func (d *Desk) Run(ctx context.Context) error {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
 		if err := d.sessions.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
 			d.log.Error("escalated: delete expired sessions", "err", err)
+		}
+		if err := d.db.Optimize(ctx); err != nil && ctx.Err() == nil {
+			d.log.Error("escalated: refresh planner statistics", "err", err)
 		}
 		select {
 		case <-ctx.Done():
