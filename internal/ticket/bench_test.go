@@ -37,6 +37,7 @@ func BenchmarkTicket(b *testing.B) {
 	eachDB(b, func(b *testing.B, url string) {
 		env := newBenchEnv(b, url, benchTickets)
 		b.Run("List", env.benchList)
+		b.Run("ListParallel16", env.benchListParallel)
 		b.Run("Create", env.benchCreate)
 		b.Run("CreateParallel16", env.benchCreateParallel)
 		b.Run("Reply", env.benchReply)
@@ -78,7 +79,7 @@ func newBenchEnv(b *testing.B, url string, tickets int) *benchEnv {
 	}
 	b.Cleanup(func() { d.Close() })
 	start := time.Now()
-	fix, err := fixture.Seed(ctx, d, fixture.Options{Tickets: tickets, Analyze: d.Dialect == db.Postgres})
+	fix, err := fixture.Seed(ctx, d, fixture.Options{Tickets: tickets, Analyze: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -126,6 +127,27 @@ func (e *benchEnv) benchList(b *testing.B) {
 		}
 		lat.Report(b, stats.CPUTime()-cpu0)
 	})
+}
+
+// benchListParallel lists from 16 goroutines at once, each cycling through the filters.
+func (e *benchEnv) benchListParallel(b *testing.B) {
+	ctx := context.Background()
+	queries := fixture.QueueQueries(e.fix, time.Now().UTC())
+	var lat stats.Latencies
+	cpu0 := stats.CPUTime()
+	var n atomic.Int64
+	b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			q := queries[int(n.Add(1))%len(queries)]
+			lat.Time(func() {
+				if _, err := e.svc.List(ctx, e.agent, q.Filter); err != nil {
+					b.Error(err)
+				}
+			})
+		}
+	})
+	lat.Report(b, stats.CPUTime()-cpu0)
 }
 
 func newTicket(i int64) ticket.CreateInput {
