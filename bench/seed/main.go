@@ -24,6 +24,7 @@ func main() {
 	agents := flag.Int("agents", 20, "agents to spread the tickets over")
 	customers := flag.Int("customers", 2000, "requesters")
 	prefix := flag.String("prefix", "ESC", "ticket reference prefix")
+	description := flag.Int("description", 0, "bytes of each ticket's description (default one short paragraph)")
 	analyze := flag.Bool("analyze", false, "update planner statistics afterwards (PostgreSQL's autovacuum would; SQLite never does by itself)")
 	seed := flag.Uint64("seed", 1, "random seed")
 	flag.Parse()
@@ -46,7 +47,8 @@ func main() {
 	defer d.Close()
 	start := time.Now()
 	res, err := fixture.Seed(ctx, d, fixture.Options{
-		Tickets: *n, Agents: *agents, Customers: *customers, Prefix: *prefix, Seed: *seed, Analyze: *analyze,
+		Tickets: *n, Agents: *agents, Customers: *customers, Prefix: *prefix, Description: *description,
+		Seed: *seed, Analyze: *analyze,
 	})
 	if err != nil {
 		log.Fatalf("seed: %v", err)
