@@ -169,6 +169,7 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 	desk.tickets = ticket.NewService(d, o.clock, bus, desk.settings)
 	desk.sessions = auth.NewSessionStore(d, o.clock)
 	desk.sessions.RegisterJobs(bg)
+	registerMaintenance(bg, d)
 	desk.rules = rules.NewService(d, o.clock, desk.tickets, o.logger)
 	desk.rules.RegisterJobs(bg)
 	desk.Tickets = &Tickets{desk: desk}

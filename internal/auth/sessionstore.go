@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -18,13 +19,33 @@ import (
 
 // SessionStore keeps scs sessions in the sessions table. Only the SHA-256 of a session token
 // is stored, so a copy of the database does not hand out live sessions.
+//
+// With an idle timeout, scs saves the session after every request only to push its expiry
+// forward. The store skips a save whose data is what it last wrote and whose expiry moved
+// less than refreshEvery since, so a signed-in request costs no database write; the idle
+// timeout then runs from a point at most refreshEvery earlier.
 type SessionStore struct {
 	db    *db.DB
 	clock clock.Clock
+
+	mu        sync.Mutex
+	saved     map[string]savedSession // by token hash: what this process last wrote
+	lastSweep time.Time
 }
 
+type savedSession struct {
+	sum     [sha256.Size]byte
+	expiry  time.Time
+	savedAt time.Time
+}
+
+// refreshEvery bounds how far a stored session expiry may lag behind the idle timeout.
+const refreshEvery = time.Minute
+
 // NewSessionStore returns a store over d.
-func NewSessionStore(d *db.DB, c clock.Clock) *SessionStore { return &SessionStore{db: d, clock: c} }
+func NewSessionStore(d *db.DB, c clock.Clock) *SessionStore {
+	return &SessionStore{db: d, clock: c, saved: map[string]savedSession{}}
+}
 
 func hashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
@@ -46,11 +67,31 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 // CommitCtx saves a session with the id of the user signed in to it, so that user's sessions
 // can be ended together (see deleteSessions).
 func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	h, sum, now := hashToken(token), sha256.Sum256(b), s.clock.Now()
+	s.mu.Lock()
+	prev, ok := s.saved[h]
+	s.mu.Unlock()
+	if ok && prev.sum == sum && !expiry.Before(prev.expiry) && expiry.Sub(prev.expiry) < refreshEvery {
+		return nil
+	}
 	_, err := s.db.W.NewRaw(`INSERT INTO sessions (token_hash, data, expiry, user_id) VALUES (?, ?, ?, ?)
 		ON CONFLICT (token_hash) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry, user_id = EXCLUDED.user_id`,
-		hashToken(token), b, expiry.UTC(), sessionUser(b)).Exec(ctx)
+		h, b, expiry.UTC(), sessionUser(b)).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("auth: save session: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.saved[h] = savedSession{sum: sum, expiry: expiry, savedAt: now}
+	// Entries older than refreshEvery no longer save anything; drop them now and then so
+	// the map holds only the sessions active in the last minute or so.
+	if now.Sub(s.lastSweep) >= refreshEvery {
+		for k, v := range s.saved {
+			if now.Sub(v.savedAt) >= refreshEvery {
+				delete(s.saved, k)
+			}
+		}
+		s.lastSweep = now
 	}
 	return nil
 }
@@ -81,7 +122,11 @@ func deleteSessions(ctx context.Context, tx bun.IDB, userID int64) error {
 }
 
 func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
-	if _, err := s.db.W.NewRaw(`DELETE FROM sessions WHERE token_hash = ?`, hashToken(token)).Exec(ctx); err != nil {
+	h := hashToken(token)
+	s.mu.Lock()
+	delete(s.saved, h)
+	s.mu.Unlock()
+	if _, err := s.db.W.NewRaw(`DELETE FROM sessions WHERE token_hash = ?`, h).Exec(ctx); err != nil {
 		return fmt.Errorf("auth: delete session: %w", err)
 	}
 	return nil

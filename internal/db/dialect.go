@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/uptrace/bun"
 )
 
 // ForUpdate is the row-lock clause for a SELECT that precedes an UPDATE of the same row. On
@@ -77,4 +79,23 @@ func (d *DB) PrepareRead(ctx context.Context, query string) (*sql.Stmt, error) {
 		return nil, fmt.Errorf("db: prepare: %w", err)
 	}
 	return stmt, nil
+}
+
+// NextID takes the id the next row of table will get, so the row can be inserted with
+// values made from its id (a ticket's reference) in one statement rather than an insert
+// and an update. Call it in the transaction that inserts the row: on PostgreSQL it draws
+// from the id's sequence, so the id is never handed out twice; on SQLite it is the id
+// AUTOINCREMENT would choose (past every id ever used, deleted ones included), and the
+// writer's lock keeps it free until the insert.
+func (d *DB) NextID(ctx context.Context, tx bun.IDB, table string) (int64, error) {
+	q := tx.NewRaw(`SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0),
+		coalesce((SELECT max(id) FROM ?), 0)) + 1`, table, bun.Ident(table))
+	if d.Dialect == Postgres {
+		q = tx.NewRaw(`SELECT nextval(pg_get_serial_sequence(?, 'id'))`, table)
+	}
+	var id int64
+	if err := q.Scan(ctx, &id); err != nil {
+		return 0, fmt.Errorf("db: next id of %s: %w", table, err)
+	}
+	return id, nil
 }

@@ -97,8 +97,14 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput)
 		CreatedAt: now, UpdatedAt: now,
 	}
 	c := &change{actor: actor, now: now, action: "ticket.created"}
+	// The acting user was just loaded, so a ticket they request for themselves needs no check
+	// that the requester exists.
+	checkRequester := in.RequesterID
+	if checkRequester != nil && *checkRequester == actor.UserID {
+		checkRequester = nil
+	}
 	err = s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := checkRefs(ctx, tx, in.DepartmentID, in.RequesterID, in.TagIDs); err != nil {
+		if err := checkRefs(ctx, tx, in.DepartmentID, checkRequester, in.TagIDs); err != nil {
 			return err
 		}
 		if email != "" {
@@ -108,12 +114,13 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput)
 			}
 			t.RequesterID, t.ContactID = ref.UserID, ref.ContactID
 		}
-		if _, err := tx.NewInsert().Model(t).ExcludeColumn("reference").Returning("id").Exec(ctx); err != nil {
+		id, err := s.db.NextID(ctx, tx, "tickets")
+		if err != nil {
 			return fmt.Errorf("ticket: insert: %w", err)
 		}
-		t.Reference = fmt.Sprintf("%s-%05d", cfg.String("ticket_reference_prefix"), t.ID)
-		if _, err := tx.NewUpdate().Model(t).Column("reference").WherePK().Exec(ctx); err != nil {
-			return fmt.Errorf("ticket: set reference: %w", err)
+		t.ID, t.Reference = id, fmt.Sprintf("%s-%05d", cfg.String("ticket_reference_prefix"), id)
+		if _, err := tx.NewInsert().Model(t).Exec(ctx); err != nil {
+			return fmt.Errorf("ticket: insert: %w", err)
 		}
 		for _, tagID := range in.TagIDs {
 			if _, err := tx.NewRaw(`INSERT INTO ticket_tags (ticket_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, t.ID, tagID).Exec(ctx); err != nil {
@@ -124,7 +131,7 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput)
 			return err
 		}
 		c.emit(event.TicketCreated, map[string]any{"channel": t.Channel})
-		err := audit.Record(ctx, tx, actor, "ticket.created", "ticket", t.ID, nil, map[string]any{
+		err = audit.Record(ctx, tx, actor, "ticket.created", "ticket", t.ID, nil, map[string]any{
 			"subject": t.Subject, "status": t.Status, "priority": t.Priority, "department_id": t.DepartmentID,
 		}, now)
 		if err != nil {

@@ -85,8 +85,15 @@ func (s *Service) List(ctx context.Context, actor *auth.Actor, f Filter) (*Page[
 	if f.Desc || f.Sort == "" {
 		dir = " DESC"
 	}
-	q := where(s.summaryQuery()).OrderExpr(order + dir).OrderExpr("t.id" + dir).
+	// The page's ids are found first, from the tickets table alone, so the database can
+	// answer from an index and sort narrow rows; only those ids are then joined with the
+	// names a list shows. Joining first would look up four names for every matching ticket
+	// before the sort threw all but one page away.
+	ids := where(s.db.R.NewSelect().TableExpr("tickets AS t").ColumnExpr("t.id")).
+		OrderExpr(order + dir).OrderExpr("t.id" + dir).
 		Limit(int64(f.PerPage)).Offset(int64((f.Page - 1) * f.PerPage))
+	q := withNames(s.db.R.NewSelect().TableExpr("(?) AS page", ids).Join("JOIN tickets AS t ON t.id = page.id")).
+		OrderExpr(order + dir).OrderExpr("t.id" + dir)
 	items, err := s.scanSummaries(ctx, q)
 	if err != nil {
 		return nil, err
@@ -111,7 +118,10 @@ func (s *Service) applyFilter(q *bun.SelectQuery, f Filter) *bun.SelectQuery {
 		q = q.Where("t.department_id = ?", *f.DepartmentID)
 	}
 	if f.TagID != nil {
-		q = q.Where("t.id IN (SELECT tt.ticket_id FROM ticket_tags tt WHERE tt.tag_id = ?)", *f.TagID)
+		// A join rather than IN (subquery): a ticket has a tag at most once, so it counts and
+		// lists the same rows, and SQLite then walks the tag's index entries directly instead
+		// of first copying them into a temporary list (about half the time of a tag filter).
+		q = q.Join("JOIN ticket_tags AS tt ON tt.ticket_id = t.id AND tt.tag_id = ?", *f.TagID)
 	}
 	if f.Search != "" {
 		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
@@ -163,7 +173,13 @@ type summaryRow struct {
 }
 
 func (s *Service) summaryQuery() *bun.SelectQuery {
-	return s.db.R.NewSelect().TableExpr("tickets AS t").ColumnExpr("t.*").
+	return withNames(s.db.R.NewSelect().TableExpr("tickets AS t"))
+}
+
+// withNames selects the columns of tickets AS t, which q must already name, with the names
+// of the people and department a list shows.
+func withNames(q *bun.SelectQuery) *bun.SelectQuery {
+	return q.ColumnExpr("t.*").
 		ColumnExpr("ru.name AS requester_name, ru.email AS requester_email").
 		ColumnExpr("c.name AS contact_name, c.email AS contact_email").
 		ColumnExpr("au.name AS assignee_name, d.name AS department_name").

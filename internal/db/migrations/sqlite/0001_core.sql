@@ -120,9 +120,10 @@ CREATE TABLE tickets (
 CREATE INDEX tickets_queue_idx ON tickets (updated_at, id);
 CREATE INDEX tickets_status_idx ON tickets (status, updated_at);
 CREATE INDEX tickets_priority_idx ON tickets (priority, updated_at);
-CREATE INDEX tickets_assignee_idx ON tickets (assigned_to, is_open, updated_at);
+CREATE INDEX tickets_assignee_idx ON tickets (assigned_to, updated_at);
 CREATE INDEX tickets_department_idx ON tickets (department_id, updated_at);
-CREATE INDEX tickets_open_idx ON tickets (is_open, assigned_to, sla_first_response_breached, sla_resolution_breached);
+CREATE INDEX tickets_type_idx ON tickets (ticket_type, updated_at);
+CREATE INDEX tickets_open_idx ON tickets (is_open, assigned_to, sla_first_response_breached, sla_resolution_breached, updated_at);
 CREATE INDEX tickets_requester_idx ON tickets (requester_id, updated_at);
 CREATE INDEX tickets_created_idx ON tickets (created_at);
 CREATE INDEX tickets_resolved_idx ON tickets (resolved_at);
