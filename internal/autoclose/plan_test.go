@@ -38,7 +38,7 @@ func TestPagesUseTheIndex(t *testing.T) {
 						NotUsed int    `bun:"notused"`
 						Detail  string `bun:"detail"`
 					}
-					if err := tx.NewRaw("EXPLAIN QUERY PLAN " + query).Scan(ctx, &plan); err != nil {
+					if err := tx.NewRaw("EXPLAIN QUERY PLAN "+query).Scan(ctx, &plan); err != nil {
 						return err
 					}
 					for _, p := range plan {
@@ -50,7 +50,7 @@ func TestPagesUseTheIndex(t *testing.T) {
 				if _, err := tx.ExecContext(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
 					return err
 				}
-				return tx.NewRaw("EXPLAIN " + query).Scan(ctx, &lines)
+				return tx.NewRaw("EXPLAIN "+query).Scan(ctx, &lines)
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -589,7 +589,7 @@ func (s *Service) refused(ctx context.Context, st *step, prep []prepared, refusa
 		}
 		run := st.current(now)
 		run.Matched, run.Status, run.FinishedAt = true, RunFailed, &now
-		what := "this step's actions"
+		what := "the actions after the delay"
 		if st.run == nil {
 			what = "the workflow's actions"
 		}
