@@ -19,6 +19,7 @@ import (
 
 	"github.com/escalated-dev/escalated-go/internal/audit"
 	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/autoclose"
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/department"
@@ -34,6 +35,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 	"github.com/escalated-dev/escalated-go/internal/twofactor"
 	"github.com/escalated-dev/escalated-go/internal/web"
+	"github.com/escalated-dev/escalated-go/internal/workflow"
 )
 
 // HostUser is the embedding application's signed-in user, as its identity resolver reports
@@ -98,6 +100,8 @@ type Desk struct {
 	files    *storage.Disk
 	jobs     *jobs.Jobs
 	rules    *rules.Service
+	// workflows runs the workflows on ticket events.
+	workflows *workflow.Service
 
 	// Tickets creates and replies to tickets from Go code.
 	Tickets *Tickets
@@ -172,6 +176,10 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 	registerMaintenance(bg, d)
 	desk.rules = rules.NewService(d, o.clock, desk.tickets, o.logger)
 	desk.rules.RegisterJobs(bg)
+	// Snoozer and Webhooks stay nil until the desk can snooze tickets and deliver webhooks;
+	// until then the run log records those actions as not available.
+	desk.workflows = workflow.NewService(d, o.clock, desk.tickets, desk.rules, bg, o.logger)
+	autoclose.New(d, o.clock, desk.tickets, desk.settings, bg, o.logger)
 	desk.Tickets = &Tickets{desk: desk}
 	desk.Users = &Users{desk: desk}
 	desk.Roles = &Roles{desk: desk}
@@ -196,6 +204,7 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 		TwoFactor:     twofactor.NewService(d, o.clock, totpBox, desk.auth),
 		Rules:         desk.rules,
 		Reports:       report.NewService(d, o.clock),
+		Workflows:     desk.workflows,
 		Sessions:      desk.sessions,
 		Storage:       files,
 		Resolver:      resolver,

@@ -176,6 +176,16 @@ func (s *Service) DeleteMacro(ctx context.Context, actor *auth.Actor, id int64) 
 // the actor's rights: each action needs the permission its change needs on its own (a reply
 // needs reply.create), and when one is refused or fails, none is applied.
 func (s *Service) ApplyMacro(ctx context.Context, actor *auth.Actor, ticketID, macroID int64) (*ticket.Ticket, error) {
+	ops, err := s.MacroOps(ctx, actor, macroID)
+	if err != nil {
+		return nil, err
+	}
+	return s.tickets.Apply(ctx, actor, ticketID, ops...)
+}
+
+// MacroOps returns the ticket changes of a macro the actor may use, in order, for applying
+// it together with other changes in one batch (a workflow's apply_macro does).
+func (s *Service) MacroOps(ctx context.Context, actor *auth.Actor, macroID int64) ([]ticket.Op, error) {
 	if !actor.Can("macro.view") {
 		return nil, apperr.Forbidden("You may not use macros.")
 	}
@@ -194,7 +204,7 @@ func (s *Service) ApplyMacro(ctx context.Context, actor *auth.Actor, ticketID, m
 		op, _ := a.op()
 		ops = append(ops, op)
 	}
-	return s.tickets.Apply(ctx, actor, ticketID, ops...)
+	return ops, nil
 }
 
 // visible limits q to the macros the actor may see.

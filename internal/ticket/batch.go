@@ -87,6 +87,17 @@ func OpAddTags(tagIDs []int64) Op {
 	}
 }
 
+// OpRemoveTags takes tags off the ticket, as RemoveTags.
+func OpRemoveTags(tagIDs []int64) Op {
+	return Op{
+		action: tagAction(false),
+		check:  func(actor *auth.Actor) error { return checkTags(actor, tagIDs) },
+		apply: func(ctx context.Context, _ *Service, tx bun.Tx, t *Ticket, c *change, _ settings.Values) error {
+			return changeTags(ctx, tx, t, c, tagIDs, false)
+		},
+	}
+}
+
 // OpReply adds a public reply or an internal note, as Reply.
 func OpReply(in ReplyInput) Op {
 	return Op{

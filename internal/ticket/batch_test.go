@@ -178,3 +178,31 @@ func TestChangeTypeAndAssignedAt(t *testing.T) {
 		}
 	})
 }
+
+// TestApplyRemovesTags: OpRemoveTags takes tags off as RemoveTags does, leaving tags the
+// ticket does not have alone.
+func TestApplyRemovesTags(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		customer, agent := e.user("customer"), e.user("agent")
+		tk := e.open(customer, "Tagged")
+		keep, drop, never := e.tag("keep"), e.tag("drop"), e.tag("never")
+		if _, err := e.svc.AddTags(e.ctx, agent, tk.ID, []int64{keep, drop}); err != nil {
+			t.Fatal(err)
+		}
+		n := len(e.events.names(tk.ID))
+		if _, err := e.svc.Apply(e.ctx, agent, tk.ID, ticket.OpRemoveTags([]int64{drop, never})); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.activities(tk.ID); !slices.Equal(got, []string{"tag_added", "tag_added", "tag_removed"}) {
+			t.Fatalf("activities %v", got)
+		}
+		if got := e.since(tk.ID, n); !slices.Equal(got, []string{"TagRemoved", "TicketUpdated"}) {
+			t.Fatalf("events %v", got)
+		}
+		if got := e.audits(tk.ID); got[len(got)-1] != "ticket.tag_removed" {
+			t.Fatalf("audits %v", got)
+		}
+		_, err := e.svc.Apply(e.ctx, customer, tk.ID, ticket.OpRemoveTags([]int64{keep}))
+		wantErr(t, err, apperr.KindForbidden)
+	})
+}

@@ -231,6 +231,8 @@ func routeParams(t *testing.T, admin, customer *testdesk.Client, tk ticket) map[
 		"automation": id(admin.Do("POST", "/admin/automations", map[string]any{
 			"name": "Stale", "conditions": []map[string]any{{"field": "hours_since_updated", "operator": ">", "value": 48}}, "actions": []map[string]any{{"type": "change_priority", "value": "low"}}})),
 	}
+	params["workflow"] = id(admin.Do("POST", "/admin/workflows", map[string]any{
+		"name": "Triage", "trigger": "ticket.created", "actions": []map[string]any{{"type": "change_priority", "value": "high"}}}))
 	admin.Do("POST", tk.path("/note"), map[string]any{"body": "A note"}).Want(201)
 	reply := post(admin, tk.path("/reply"), [][2]string{{"body", "With a file"}}, upload{name: "a.txt", content: "hello"}).Want(201).Data()
 	params["attachment"] = fmt.Sprint(attachmentsOf(reply["attachments"])[0]["id"])

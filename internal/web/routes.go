@@ -132,6 +132,16 @@ func (s *Server) adminRoutes() []Route {
 		{"PATCH", "/admin/automations/{automation}", "escalated.admin.automations.update", staff("automation.manage"), auto.update},
 		{"DELETE", "/admin/automations/{automation}", "escalated.admin.automations.destroy", staff("automation.manage"), auto.destroy},
 
+		// Workflows are managed with the automation permissions: DOMAIN.md has no workflow ones.
+		{"GET", "/admin/workflows", "escalated.admin.workflows.index", staff("automation.view"), s.adminWorkflowIndex},
+		{"POST", "/admin/workflows", "escalated.admin.workflows.store", staff("automation.manage"), s.adminWorkflowStore},
+		{"GET", "/admin/workflows/logs", "escalated.admin.workflows.logs.all", staff("automation.view"), s.adminWorkflowAllLogs},
+		{"GET", "/admin/workflows/{workflow}", "escalated.admin.workflows.edit", staff("automation.view"), s.adminWorkflowShow},
+		{"PUT", "/admin/workflows/{workflow}", "escalated.admin.workflows.update", staff("automation.manage"), s.adminWorkflowUpdate},
+		{"PATCH", "/admin/workflows/{workflow}", "escalated.admin.workflows.update", staff("automation.manage"), s.adminWorkflowUpdate},
+		{"DELETE", "/admin/workflows/{workflow}", "escalated.admin.workflows.destroy", staff("automation.manage"), s.adminWorkflowDestroy},
+		{"GET", "/admin/workflows/{workflow}/logs", "escalated.admin.workflows.logs", staff("automation.view"), s.adminWorkflowLogs},
+
 		// Any staff member manages their own API tokens; api_token.view shows everyone's and
 		// api_token.manage acts on them (checked in the service).
 		{"GET", "/admin/api-tokens", "escalated.admin.api-tokens.index", anyStaff, s.adminAPITokenIndex},

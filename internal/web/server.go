@@ -25,6 +25,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/tag"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 	"github.com/escalated-dev/escalated-go/internal/twofactor"
+	"github.com/escalated-dev/escalated-go/internal/workflow"
 )
 
 // Resolver maps a request of an embedding host to its signed-in user, or nil for nobody.
@@ -46,6 +47,7 @@ type Deps struct {
 	TwoFactor     *twofactor.Service
 	Rules         *rules.Service
 	Reports       *report.Service
+	Workflows     *workflow.Service
 	Sessions      *auth.SessionStore
 	Storage       storage.Store
 	Resolver      Resolver // nil in the standalone server: the desk's own sign-in is used

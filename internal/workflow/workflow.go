@@ -1,0 +1,441 @@
+// Package workflow runs workflows: admin-defined rules that act on a ticket when something
+// happens to it (an event), never by time. Each change of a ticket hands its events to the
+// package inside the change's transaction; for every event whose trigger some active
+// workflow waits for, a durable job is enqueued with the change. The job evaluates the
+// workflows of that trigger against the ticket and lets the matching ones act through the
+// ticket service, as the system, each in one transaction with its entry in the run log.
+//
+// Changes a workflow makes carry the workflow's identity, so the events they cause never run
+// that workflow again, and a chain of workflows setting each other off stops at MaxDepth.
+package workflow
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+
+	"github.com/escalated-dev/escalated-go/internal/apperr"
+	"github.com/escalated-dev/escalated-go/internal/audit"
+	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/clock"
+	"github.com/escalated-dev/escalated-go/internal/db"
+	"github.com/escalated-dev/escalated-go/internal/event"
+	"github.com/escalated-dev/escalated-go/internal/jobs"
+	"github.com/escalated-dev/escalated-go/internal/ticket"
+)
+
+// Workflow is a row of the workflows table.
+type Workflow struct {
+	bun.BaseModel `bun:"table:workflows,alias:w"`
+
+	ID          int64      `bun:"id,pk,autoincrement" json:"id"`
+	Name        string     `bun:"name" json:"name"`
+	Description string     `bun:"description" json:"description"`
+	Trigger     string     `bun:"trigger_event" json:"trigger"`
+	Conditions  Conditions `bun:"conditions,type:json" json:"conditions"`
+	Actions     []Action   `bun:"actions" json:"actions"`
+	IsActive    bool       `bun:"is_active" json:"is_active"`
+	Position    int        `bun:"position" json:"position"`
+	Version     int        `bun:"version" json:"-"`
+	CreatedAt   time.Time  `bun:"created_at" json:"created_at"`
+	UpdatedAt   time.Time  `bun:"updated_at" json:"updated_at"`
+}
+
+// Input is a workflow to create, or the fields of one to change. On update a nil field is
+// left as it is; Conditions and Actions, when set, replace the whole of them.
+type Input struct {
+	Name        *string
+	Description *string
+	Trigger     *string
+	IsActive    *bool
+	Position    *int
+	Conditions  *Conditions
+	Actions     *[]Action
+}
+
+// MacroSource gives the ticket changes of a macro, for apply_macro. The rules service is
+// one.
+type MacroSource interface {
+	MacroOps(ctx context.Context, actor *auth.Actor, macroID int64) ([]ticket.Op, error)
+}
+
+// WebhookDelivery is what a send_webhook action asks to have delivered.
+type WebhookDelivery struct {
+	URL          string
+	WorkflowID   int64
+	WorkflowName string
+	// Trigger is the workflow's trigger and Event the event that ran it.
+	Trigger string
+	Event   event.Event
+}
+
+// WebhookSender enqueues a signed delivery in the run's transaction, so it is sent once the
+// run commits and never if it rolls back. An error rolls the run back and retries it.
+type WebhookSender func(ctx context.Context, tx bun.Tx, d WebhookDelivery) error
+
+// Service manages workflows and runs them.
+type Service struct {
+	db      *db.DB
+	clock   clock.Clock
+	tickets *ticket.Service
+	macros  MacroSource
+	jobs    *jobs.Jobs
+	log     *slog.Logger
+
+	// Snoozer returns the ticket change that snoozes a ticket until a time. While it is nil
+	// (the desk cannot snooze yet) snooze_ticket is recorded in the run log as not available.
+	// It and Webhooks are set while the desk is built, before its jobs run.
+	Snoozer func(until time.Time) ticket.Op
+	// Webhooks delivers send_webhook actions. While it is nil they are recorded in the run
+	// log as not available.
+	Webhooks WebhookSender
+
+	mu    sync.Mutex
+	cache map[int64]*compiled // by workflow id; an entry is good for its version only
+}
+
+// NewService returns the workflow service and wires it into the desk: tickets hands it every
+// change's events in the change's transaction, and j works its jobs. Call it while the desk
+// is built, before j starts.
+func NewService(d *db.DB, c clock.Clock, tickets *ticket.Service, macros MacroSource, j *jobs.Jobs, log *slog.Logger) *Service {
+	s := &Service{db: d, clock: c, tickets: tickets, macros: macros, jobs: j, log: log, cache: map[int64]*compiled{}}
+	tickets.OnEventsTx(s.enqueue)
+	jobs.AddWorker(j, &evaluateWorker{s: s})
+	jobs.AddWorker(j, &resumeWorker{s: s})
+	return s
+}
+
+// List returns every workflow in the order they run.
+func (s *Service) List(ctx context.Context, actor *auth.Actor) ([]Workflow, error) {
+	if !actor.Can("automation.view") {
+		return nil, apperr.Forbidden("You may not view workflows.")
+	}
+	list := []Workflow{}
+	if err := s.db.R.NewSelect().Model(&list).OrderExpr("position, id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("workflow: list: %w", err)
+	}
+	return list, nil
+}
+
+// Get returns one workflow.
+func (s *Service) Get(ctx context.Context, actor *auth.Actor, id int64) (*Workflow, error) {
+	if !actor.Can("automation.view") {
+		return nil, apperr.Forbidden("You may not view workflows.")
+	}
+	return load(ctx, s.db.R, id, "")
+}
+
+// Create adds a workflow. Name, trigger and actions are required; without conditions it
+// acts on every event of its trigger. It is active unless told otherwise and, without a
+// position, runs after the others.
+func (s *Service) Create(ctx context.Context, actor *auth.Actor, in Input) (*Workflow, error) {
+	if !actor.Can("automation.manage") {
+		return nil, apperr.Forbidden("You may not manage workflows.")
+	}
+	now := s.clock.Now()
+	w := &Workflow{IsActive: true, Version: 1, Conditions: Conditions{Match: "all", Rules: []Rule{}}, CreatedAt: now, UpdatedAt: now}
+	var v apperr.Validation
+	for _, f := range []struct {
+		name    string
+		missing bool
+	}{{"name", in.Name == nil}, {"trigger", in.Trigger == nil}, {"actions", in.Actions == nil}} {
+		if f.missing {
+			v.Addf(f.name, "The %s field is required.", f.name)
+		}
+	}
+	var out *Workflow
+	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := apply(ctx, tx, &v, w, in); err != nil {
+			return err
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if in.Position == nil {
+			if err := tx.NewRaw(`SELECT coalesce(max(position) + 1, 0) FROM workflows`).Scan(ctx, &w.Position); err != nil {
+				return fmt.Errorf("workflow: next position: %w", err)
+			}
+		}
+		if _, err := tx.NewInsert().Model(w).Exec(ctx); err != nil {
+			return fmt.Errorf("workflow: insert: %w", err)
+		}
+		if err := audit.Record(ctx, tx, actor, "workflow.created", "workflow", w.ID, nil, snapshotOf(w), now); err != nil {
+			return err
+		}
+		var err error
+		out, err = load(ctx, tx, w.ID, "")
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Update changes the fields that in sets. A change that changes nothing writes nothing.
+// Runs already waiting out a delay go on with the actions they started with.
+func (s *Service) Update(ctx context.Context, actor *auth.Actor, id int64, in Input) (*Workflow, error) {
+	if !actor.Can("automation.manage") {
+		return nil, apperr.Forbidden("You may not manage workflows.")
+	}
+	now := s.clock.Now()
+	var out *Workflow
+	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		w, err := load(ctx, tx, id, s.db.ForUpdate())
+		if err != nil {
+			return err
+		}
+		old := snapshotOf(w)
+		var v apperr.Validation
+		if err := apply(ctx, tx, &v, w, in); err != nil {
+			return err
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		before, after := diff(old, snapshotOf(w))
+		if len(after) > 0 {
+			w.UpdatedAt = now
+			w.Version++
+			if _, err := tx.NewUpdate().Model(w).WherePK().ExcludeColumn("id", "created_at").Exec(ctx); err != nil {
+				return fmt.Errorf("workflow: update: %w", err)
+			}
+			if err := audit.Record(ctx, tx, actor, "workflow.updated", "workflow", id, before, after, now); err != nil {
+				return err
+			}
+		}
+		out = w
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Delete removes a workflow with its run log; runs waiting out a delay stop.
+func (s *Service) Delete(ctx context.Context, actor *auth.Actor, id int64) error {
+	if !actor.Can("automation.manage") {
+		return apperr.Forbidden("You may not manage workflows.")
+	}
+	now := s.clock.Now()
+	return s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		w, err := load(ctx, tx, id, s.db.ForUpdate())
+		if err != nil {
+			return err
+		}
+		if _, err := tx.NewRaw(`DELETE FROM workflows WHERE id = ?`, id).Exec(ctx); err != nil {
+			return fmt.Errorf("workflow: delete: %w", err)
+		}
+		return audit.Record(ctx, tx, actor, "workflow.deleted", "workflow", id, snapshotOf(w), nil, now)
+	})
+}
+
+// Run is one evaluation of a workflow for an event: a row of the run log.
+type Run struct {
+	bun.BaseModel `bun:"table:workflow_runs,alias:run"`
+
+	ID         int64          `bun:"id,pk,autoincrement" json:"id"`
+	WorkflowID int64          `bun:"workflow_id" json:"workflow_id"`
+	TicketID   *int64         `bun:"ticket_id" json:"ticket_id"`
+	Event      string         `bun:"event" json:"event"`
+	Matched    bool           `bun:"matched" json:"matched"`
+	Status     string         `bun:"status" json:"status"`
+	Message    string         `bun:"message" json:"message"`
+	Actions    []ActionResult `bun:"actions" json:"actions"`
+	Depth      int            `bun:"depth" json:"depth"`
+	JobID      *int64         `bun:"job_id" json:"-"`
+	NextAction int            `bun:"next_action" json:"-"`
+	StartedAt  time.Time      `bun:"started_at" json:"started_at"`
+	FinishedAt *time.Time     `bun:"finished_at" json:"finished_at"`
+	// TicketReference is the ticket's reference, for showing the log; empty once the ticket
+	// is gone.
+	TicketReference string `bun:"ticket_reference,scanonly" json:"ticket_reference"`
+}
+
+// Run statuses.
+const (
+	RunNotMatched = "not_matched" // the conditions did not hold
+	RunCompleted  = "completed"   // every action was applied
+	RunFailed     = "failed"      // an action failed or was refused (see its message)
+	RunDelayed    = "delayed"     // waiting out a delay before the rest of its actions
+	RunStopped    = "stopped"     // not run, or not finished (see the message)
+)
+
+// ActionResult is what one action of a run did.
+type ActionResult struct {
+	Index   int    `json:"index"`
+	Type    string `json:"type"`
+	Status  string `json:"status"` // applied, failed, skipped or waiting
+	Message string `json:"message,omitempty"`
+}
+
+// LogFilter picks run-log entries: those of one workflow, or of all when WorkflowID is 0.
+type LogFilter struct {
+	WorkflowID    int64
+	Page, PerPage int
+}
+
+// Logs returns one page of the run log, newest first, and the number of entries.
+func (s *Service) Logs(ctx context.Context, actor *auth.Actor, f LogFilter) ([]Run, int, error) {
+	if !actor.Can("automation.view") {
+		return nil, 0, apperr.Forbidden("You may not view workflows.")
+	}
+	if f.WorkflowID != 0 {
+		if _, err := load(ctx, s.db.R, f.WorkflowID, ""); err != nil {
+			return nil, 0, err
+		}
+	}
+	list := []Run{}
+	q := s.db.R.NewSelect().Model(&list).
+		ColumnExpr("run.*").ColumnExpr("coalesce(t.reference, '') AS ticket_reference").
+		Join("LEFT JOIN tickets AS t ON t.id = run.ticket_id")
+	if f.WorkflowID != 0 {
+		q = q.Where("run.workflow_id = ?", f.WorkflowID)
+	}
+	total, err := q.OrderExpr("run.id DESC").Limit(int64(f.PerPage)).Offset(int64((f.Page - 1) * f.PerPage)).ScanAndCount(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("workflow: logs: %w", err)
+	}
+	return list, int(total), nil
+}
+
+// apply validates the fields in sets and copies them onto w. Validation problems go to v;
+// the error is for the database failing.
+func apply(ctx context.Context, tx bun.Tx, v *apperr.Validation, w *Workflow, in Input) error {
+	if in.Name != nil {
+		w.Name = strings.TrimSpace(*in.Name)
+		checkText(v, "name", w.Name, true, maxName)
+	}
+	if in.Description != nil {
+		w.Description = strings.TrimSpace(*in.Description)
+		checkText(v, "description", w.Description, false, maxDescription)
+	}
+	if in.IsActive != nil {
+		w.IsActive = *in.IsActive
+	}
+	if in.Position != nil {
+		if *in.Position < 0 || *in.Position > maxPosition {
+			v.Addf("position", "The position must be a whole number from 0 to %d.", maxPosition)
+		}
+		w.Position = *in.Position
+	}
+	p := newParser(v, true)
+	if in.Trigger != nil {
+		w.Trigger = *in.Trigger
+		p.trigger(w.Trigger)
+	}
+	conds := w.Conditions
+	if in.Conditions != nil {
+		conds = *in.Conditions
+	}
+	// Stored conditions are checked again against a new trigger: reply_body, say, means
+	// nothing on ticket.created.
+	if in.Conditions != nil || in.Trigger != nil {
+		p.conditions(conds, w.Trigger)
+	}
+	if in.Actions != nil {
+		p.actions(*in.Actions)
+	}
+	if err := p.verify(ctx, tx); err != nil {
+		return err
+	}
+	if v.Err() != nil {
+		return nil
+	}
+	if in.Conditions != nil {
+		w.Conditions = normalizeConditions(conds)
+	}
+	if in.Actions != nil {
+		w.Actions = make([]Action, len(*in.Actions))
+		for i, a := range *in.Actions {
+			w.Actions[i] = Action{Type: a.Type, Value: compact(a.Value)}
+		}
+	}
+	return nil
+}
+
+// normalizeConditions stores conditions in one shape: match spelled out, compact values.
+func normalizeConditions(c Conditions) Conditions {
+	out := Conditions{Match: c.Match, Rules: make([]Rule, len(c.Rules))}
+	if out.Match == "" {
+		out.Match = "all"
+	}
+	for i, r := range c.Rules {
+		out.Rules[i] = Rule{Field: r.Field, Operator: r.Operator, Value: compact(r.Value)}
+	}
+	return out
+}
+
+// load reads one workflow, with lock appended to the query to lock its row.
+func load(ctx context.Context, idb bun.IDB, id int64, lock string) (*Workflow, error) {
+	var w Workflow
+	err := idb.NewRaw(`SELECT * FROM workflows WHERE id = ?`+lock, id).Scan(ctx, &w)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFound("Workflow")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("workflow: load %d: %w", id, err)
+	}
+	return &w, nil
+}
+
+func snapshotOf(w *Workflow) map[string]any {
+	return map[string]any{
+		"name": w.Name, "description": w.Description, "trigger": w.Trigger, "is_active": w.IsActive,
+		"position": w.Position, "conditions": w.Conditions, "actions": w.Actions,
+	}
+}
+
+// diff keeps the keys whose values differ between old and new, compared as JSON shows them.
+func diff(old, new map[string]any) (map[string]any, map[string]any) {
+	before, after := map[string]any{}, map[string]any{}
+	for k, nv := range new {
+		if jsonOf(old[k]) != jsonOf(nv) {
+			before[k], after[k] = old[k], nv
+		}
+	}
+	return before, after
+}
+
+func jsonOf(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+func compact(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return nil
+	}
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return raw
+	}
+	return b.Bytes()
+}
+
+// checkText validates a text field: valid UTF-8 without NUL bytes, within max characters
+// and, when required, not blank.
+func checkText(v *apperr.Validation, field, value string, required bool, max int) {
+	switch {
+	case required && value == "":
+		v.Addf(field, "The %s field is required.", field)
+	case !utf8.ValidString(value) || strings.ContainsRune(value, 0):
+		v.Addf(field, "The %s field contains invalid characters.", field)
+	case utf8.RuneCountInString(value) > max:
+		v.Addf(field, "The %s field may not be greater than %d characters.", field, max)
+	}
+}
