@@ -1,8 +1,8 @@
 package web
 
 // timezones are the IANA zones the business-hours form offers: the canonical zones of the tz
-// database's zone1970.tab (2025b), and UTC. Go has no way to list the zones it knows, and any
-// zone name the schedule service accepts may still be typed in.
+// database's zone1970.tab (2025b), and UTC. Go has no way to list the zones it knows; the
+// schedule service accepts any of them, listed here or not.
 var timezones = []string{
 	"Africa/Abidjan",
 	"Africa/Algiers",
