@@ -10,6 +10,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
@@ -61,6 +63,7 @@ type options struct {
 	clock     clock.Clock
 	logger    *slog.Logger
 	argon     *argon2id.Params
+	ui        UI
 }
 
 // WithIdentityResolver makes the host application's sign-in the desk's: the desk's own login
@@ -85,6 +88,28 @@ func WithPasswordCost(memoryKiB uint32, iterations uint32) Option {
 		o.argon = &argon2id.Params{Memory: memoryKiB, Iterations: iterations, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 	}
 }
+
+// UI is a build of the web frontend for the desk to serve instead of its own: say, the
+// shared @escalated-dev/escalated pages built by the host with its own Vite configuration.
+// See docs/embedding.md.
+type UI struct {
+	// Assets is the Vite build output directory (build.outDir, with build.manifest on); the
+	// desk serves its files under <prefix>/build/, so the build's base must be that path.
+	// Nil keeps the desk's own build.
+	Assets fs.FS
+	// Manifest is the path of the Vite manifest in Assets; default ".vite/manifest.json".
+	Manifest string
+	// Entry is the manifest key of the entry module; default "src/main.js".
+	Entry string
+	// Template is the HTML page of a first visit; nil keeps the desk's. It is executed with
+	// .Page (the page object as JSON, for the root element's data-page attribute),
+	// .CSRFToken (for <meta name="csrf-token">), .Script (the entry module's URL), .Styles
+	// and .Preloads (URLs of its stylesheets and imported chunks).
+	Template *template.Template
+}
+
+// WithUI serves another build of the web frontend, or another page shell, or both.
+func WithUI(ui UI) Option { return func(o *options) { o.ui = ui } }
 
 // Desk is one helpdesk: its database, services and HTTP handler.
 type Desk struct {
@@ -213,6 +238,7 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 		// Negative limits (turned off) pass as they are; the web layer ignores those <= 0.
 		RateLimits:     web.RateLimits(cfg.RateLimits),
 		TrustedProxies: proxies,
+		Frontend:       web.Frontend{Assets: o.ui.Assets, Manifest: o.ui.Manifest, Entry: o.ui.Entry, Shell: o.ui.Template},
 	})
 	if err != nil {
 		desk.Close()

@@ -23,6 +23,7 @@ import (
 	escalated "github.com/escalated-dev/escalated-go"
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db/dbtest"
+	"github.com/escalated-dev/escalated-go/internal/web"
 )
 
 // Desk is a running desk for one test.
@@ -128,7 +129,10 @@ func (d *Desk) Role(slug string, perms ...string) string {
 // Anonymous returns a client that is signed in as nobody.
 func (d *Desk) Anonymous() *Client {
 	jar, _ := cookiejar.New(nil)
-	return &Client{t: d.t, base: d.Server.URL + "/support", http: &http.Client{Jar: jar}, Header: http.Header{}}
+	return &Client{
+		t: d.t, base: d.Server.URL + "/support", http: &http.Client{Jar: jar}, Header: http.Header{},
+		version: d.Handler().(*web.Server).AssetVersion(),
+	}
 }
 
 // Bearer returns a client that sends the API token on every request and keeps no cookies.
@@ -146,6 +150,8 @@ type Client struct {
 	Email string
 	// Header is sent with every request (e.g. X-Forwarded-For, Origin).
 	Header http.Header
+	// version is the frontend build's asset version, which Inertia visits send.
+	version string
 }
 
 // Response is what came back.
@@ -192,6 +198,15 @@ func (c *Client) Send(method, path, contentType string, body []byte) *Response {
 
 func (c *Client) send(method, path, contentType string, rd io.Reader) *Response {
 	c.t.Helper()
+	req := c.request(method, path, contentType, rd)
+	req.Header.Set("Accept", "application/json")
+	return c.roundTrip(c.http, req)
+}
+
+// request builds a request to a path below /support with the client's headers. Like a
+// browser running the frontend, it sends the XSRF-TOKEN cookie back as X-XSRF-TOKEN.
+func (c *Client) request(method, path, contentType string, rd io.Reader) *http.Request {
+	c.t.Helper()
 	req, err := http.NewRequest(method, c.base+path, rd)
 	if err != nil {
 		c.t.Fatalf("testdesk: %v", err)
@@ -199,17 +214,95 @@ func (c *Client) send(method, path, contentType string, rd io.Reader) *Response 
 	for k, v := range c.Header {
 		req.Header[k] = v
 	}
-	req.Header.Set("Accept", "application/json")
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	res, err := c.http.Do(req)
+	if req.Header.Get("X-XSRF-TOKEN") == "" && c.http.Jar != nil {
+		for _, ck := range c.http.Jar.Cookies(req.URL) {
+			if ck.Name == "XSRF-TOKEN" {
+				req.Header.Set("X-XSRF-TOKEN", ck.Value)
+			}
+		}
+	}
+	return req
+}
+
+func (c *Client) roundTrip(hc *http.Client, req *http.Request) *Response {
+	c.t.Helper()
+	res, err := hc.Do(req)
 	if err != nil {
-		c.t.Fatalf("testdesk: %s %s: %v", method, path, err)
+		c.t.Fatalf("testdesk: %s %s: %v", req.Method, req.URL.Path, err)
 	}
 	defer res.Body.Close()
 	out, _ := io.ReadAll(res.Body)
-	return &Response{t: c.t, req: method + " " + path, Request: req, Status: res.StatusCode, Header: res.Header, Body: out}
+	path := strings.TrimPrefix(req.URL.RequestURI(), "/support")
+	return &Response{t: c.t, req: req.Method + " " + path, Request: req, Status: res.StatusCode, Header: res.Header, Body: out}
+}
+
+// Inertia makes the request the web UI's Inertia client makes: X-Inertia with the build's
+// asset version, a JSON body (nil, a string or any value). Redirects are not followed, so a
+// test sees the 303 a form post gets; Follow visits where it points.
+func (c *Client) Inertia(method, path string, body any) *Response {
+	c.t.Helper()
+	var rd io.Reader
+	contentType := ""
+	if body != nil {
+		contentType = "application/json"
+		if s, ok := body.(string); ok {
+			rd = strings.NewReader(s)
+		} else {
+			buf, err := json.Marshal(body)
+			if err != nil {
+				c.t.Fatalf("testdesk: encode body: %v", err)
+			}
+			rd = bytes.NewReader(buf)
+		}
+	}
+	req := c.request(method, path, contentType, rd)
+	req.Header.Set("Accept", "text/html, application/xhtml+xml")
+	req.Header.Set("X-Requested-With", "XMLHttpRequest")
+	req.Header.Set("X-Inertia", "true")
+	req.Header.Set("X-Inertia-Version", c.version)
+	noFollow := *c.http
+	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return c.roundTrip(&noFollow, req)
+}
+
+// Follow makes the Inertia visit a redirect points to, and those that follow it, as the
+// browser does.
+func (c *Client) Follow(r *Response) *Response {
+	c.t.Helper()
+	for range 10 {
+		loc := r.Header.Get("Location")
+		if r.Status < 300 || r.Status >= 400 {
+			return r
+		}
+		if !strings.HasPrefix(loc, "/support") {
+			c.t.Fatalf("%s: redirect to %q, not a page of the desk", r.req, loc)
+		}
+		r = c.Inertia("GET", strings.TrimPrefix(loc, "/support"), nil)
+	}
+	c.t.Fatalf("%s: more than 10 redirects", r.req)
+	return r
+}
+
+// Page is an Inertia page object.
+type Page struct {
+	Component string         `json:"component"`
+	Props     map[string]any `json:"props"`
+	URL       string         `json:"url"`
+	Version   string         `json:"version"`
+}
+
+// Page decodes the body as an Inertia page object, failing unless the response says it is one.
+func (r *Response) Page() Page {
+	r.t.Helper()
+	if r.Header.Get("X-Inertia") != "true" {
+		r.t.Fatalf("%s: not an Inertia response (status %d): %s", r.req, r.Status, r.Body)
+	}
+	var p Page
+	r.Decode(&p)
+	return p
 }
 
 // Want fails the test unless the status is one of want.

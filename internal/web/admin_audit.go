@@ -12,10 +12,24 @@ import (
 // (shapes.md §7): user_id, action (exact, or a prefix ending in "." or "*"),
 // auditable_type, date_from and date_to.
 func (s *Server) adminAuditLogIndex(w http.ResponseWriter, r *http.Request, a *auth.Actor) error {
+	f, err := auditFilter(r)
+	if err != nil {
+		return err
+	}
+	logs, err := s.Audit.List(r.Context(), a, f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, paginator(r, logs.Items, logs.Total, f.Page, f.PerPage))
+	return nil
+}
+
+// auditFilter reads the audit log's filters and page from the query string.
+func auditFilter(r *http.Request) (audit.Filter, error) {
 	q := r.URL.Query()
 	page, perPage, err := pageParams(q)
 	if err != nil {
-		return err
+		return audit.Filter{}, err
 	}
 	var v apperr.Validation
 	f := audit.Filter{
@@ -27,13 +41,5 @@ func (s *Server) adminAuditLogIndex(w http.ResponseWriter, r *http.Request, a *a
 		Page:         page,
 		PerPage:      perPage,
 	}
-	if err := v.Err(); err != nil {
-		return err
-	}
-	logs, err := s.Audit.List(r.Context(), a, f)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, paginator(r, logs.Items, logs.Total, page, perPage))
-	return nil
+	return f, v.Err()
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/netip"
 	"runtime/debug"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/inertia"
 )
 
 // Guard says who may call a route and which rate limit it counts against.
@@ -59,15 +61,16 @@ type Route struct {
 	Path   string // below the prefix, with {param} placeholders
 	Name   string // the frontend's route name, where it has one
 	Guard  Guard
-	h      handler
+	h      handler // the JSON handler; nil on a route that only renders a page
+	UI     UI
 }
 
 type ctxKey struct{}
 
-// wrap turns a route into an http.Handler: it limits the body, finds who is asking with
-// resolve (the session's or the bearer token's), spends the request against the route's rate
-// limit, applies the guard and renders any error.
-func (s *Server) wrap(rt Route, resolve func(*http.Request) (identity, error)) http.Handler {
+// wrapAPI turns a REST API route into an http.Handler: it limits the body, finds the bearer
+// token's owner, spends the request against the route's rate limit, applies the guard and
+// renders any error as JSON. The API has no pages, sessions or CSRF tokens.
+func (s *Server) wrapAPI(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
 			limit, err := s.bodyLimit(r)
@@ -77,7 +80,7 @@ func (s *Server) wrap(rt Route, resolve func(*http.Request) (identity, error)) h
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
-		who, err := resolve(r)
+		who, err := s.tokenIdentity(r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -98,6 +101,81 @@ func (s *Server) wrap(rt Route, resolve func(*http.Request) (identity, error)) h
 			s.writeError(w, r, err)
 		}
 	})
+}
+
+// wrap turns a route into an http.Handler. A GET or HEAD that asks for a page (wantsPage) is
+// answered with the route's page, or its errors with the Error page; an Inertia form post
+// runs the route as a JSON request and turns the answer into a redirect (serveForm);
+// everything else gets JSON.
+func (s *Server) wrap(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && inertia.IsRequest(r) {
+			s.serveForm(w, r, rt)
+			return
+		}
+		s.serve(w, r, rt, wantsPage(r))
+	})
+}
+
+// serve limits the body, finds who is asking, checks the CSRF token, spends the request
+// against the route's rate limit, applies the guard and runs the route: its page when asPage
+// and it has one, else its JSON handler. Errors are rendered as the Error page when asPage,
+// else as JSON. It returns who was asking.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route, asPage bool) identity {
+	var who identity
+	fail := func(err error) {
+		if asPage {
+			s.pageError(w, r, who, err)
+		} else {
+			s.writeError(w, r, err)
+		}
+	}
+	if asPage && s.ui.Stale(r) {
+		inertia.Location(w, r, r.URL.RequestURI())
+		return who
+	}
+	if r.Body != nil {
+		limit, err := s.bodyLimit(r)
+		if err != nil {
+			fail(err)
+			return who
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+	}
+	var err error
+	if who, err = s.identify(r); err != nil {
+		fail(err)
+		return who
+	}
+	if err := s.checkCSRF(r); err != nil {
+		fail(err)
+		return who
+	}
+	if err := s.rateLimit(w, rt.Guard.Limit, limitKey(rt.Guard.Limit, s.clientIP(r), who)); err != nil {
+		fail(err)
+		return who
+	}
+	if err := check(rt.Guard, who); err != nil {
+		fail(err)
+		return who
+	}
+	r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, who.actor))
+	switch {
+	case asPage && rt.UI.Page != "":
+		err = s.renderRoutePage(w, r, rt, who.actor)
+	case rt.h != nil:
+		err = rt.h(w, r, who.actor)
+	default:
+		err = s.pageData(w, r, rt, who.actor)
+	}
+	var to redirectTo
+	switch {
+	case errors.As(err, &to):
+		inertia.Redirect(w, s.Prefix+string(to))
+	case err != nil:
+		fail(err)
+	}
+	return who
 }
 
 var errTwoFactorRequired = &apperr.Error{Kind: apperr.KindUnauthenticated,
@@ -277,11 +355,16 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
+// contentSecurityPolicy lets the web UI load its own scripts and styles and nothing else. The
+// page shell has no inline script (the page object rides in an attribute); Vue and Tailwind
+// set inline styles, and avatars and QR codes come as data: images.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+	"frame-ancestors 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
+
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		// The frontend's build may need more sources; it adds them when it arrives.
-		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'self'")
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "SAMEORIGIN")

@@ -10,25 +10,34 @@ import (
 )
 
 func (s *Server) agentDashboard(w http.ResponseWriter, r *http.Request, a *auth.Actor) error {
-	stats, err := s.Tickets.Dashboard(r.Context(), a)
+	d, err := s.dashboard(r, a)
 	if err != nil {
 		return err
+	}
+	return data(w, http.StatusOK, d)
+}
+
+// dashboard is the agent dashboard's counts, the agent's week and the latest tickets.
+func (s *Server) dashboard(r *http.Request, a *auth.Actor) (map[string]any, error) {
+	stats, err := s.Tickets.Dashboard(r.Context(), a)
+	if err != nil {
+		return nil, err
 	}
 	now := s.Clock.Now()
 	weekStart := time.Date(now.Year(), now.Month(), now.Day()-int((now.Weekday()+6)%7), 0, 0, 0, 0, time.UTC)
 	resolvedThisWeek, err := s.Tickets.ResolvedSince(r.Context(), a.UserID, weekStart)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	recent, err := s.Tickets.List(r.Context(), a, ticket.Filter{PerPage: 10, Page: 1})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return data(w, http.StatusOK, map[string]any{
+	return map[string]any{
 		"stats":         stats,
 		"myPerformance": map[string]any{"resolved_this_week": resolvedThisWeek},
 		"recentTickets": recent.Items,
-	})
+	}, nil
 }
 
 func (s *Server) agentTicketIndex(w http.ResponseWriter, r *http.Request, a *auth.Actor) error {

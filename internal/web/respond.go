@@ -37,33 +37,39 @@ func data(w http.ResponseWriter, status int, v any) error {
 	return nil
 }
 
-// writeError maps a domain error to its status; anything else is logged and becomes a 500
-// whose body says nothing about the cause.
+// writeError renders err as JSON with its status (see classify).
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, body := s.classify(w, r, err)
+	writeJSON(w, status, body)
+}
+
+// classify maps an error to its status and body, and sets the headers that go with it
+// (Retry-After). Anything but a known error is logged and becomes a 500 whose body says
+// nothing about the cause.
+func (s *Server) classify(w http.ResponseWriter, r *http.Request, err error) (int, errorBody) {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Message: fmt.Sprintf("The request body may not be larger than %d bytes.", tooBig.Limit)})
-		return
+		return http.StatusRequestEntityTooLarge, errorBody{Message: fmt.Sprintf("The request body may not be larger than %d bytes.", tooBig.Limit)}
 	}
 	var limited *tooManyRequests
 	if errors.As(err, &limited) {
 		w.Header().Set("Retry-After", strconv.Itoa(limited.seconds()))
-		writeJSON(w, http.StatusTooManyRequests, errorBody{Message: limited.message()})
-		return
+		return http.StatusTooManyRequests, errorBody{Message: limited.message()}
+	}
+	if errors.Is(err, errCSRF) {
+		return statusPageExpired, errorBody{Message: errCSRF.Error()}
 	}
 	var e *apperr.Error
 	if !errors.As(err, &e) {
 		s.Log.Error("escalated: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		writeJSON(w, http.StatusInternalServerError, errorBody{Message: "Server error."})
-		return
+		return http.StatusInternalServerError, errorBody{Message: "Server error."}
 	}
 	body := errorBody{Message: e.Message, Errors: e.Fields}
 	if allowed, ok := e.Extra["allowed_transitions"].([]string); ok {
 		body.AllowedTransitions = allowed
 		body.Errors = map[string][]string{"status": {e.Message}}
 	}
-	status := statusOf(e)
-	writeJSON(w, status, body)
+	return statusOf(e), body
 }
 
 // decode reads a JSON body into dst. Unknown fields, wrong types, bad JSON and trailing data

@@ -3,6 +3,9 @@
 package web
 
 import (
+	"fmt"
+	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -17,6 +20,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/department"
+	"github.com/escalated-dev/escalated-go/internal/inertia"
 	"github.com/escalated-dev/escalated-go/internal/report"
 	"github.com/escalated-dev/escalated-go/internal/rules"
 	"github.com/escalated-dev/escalated-go/internal/settings"
@@ -26,6 +30,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 	"github.com/escalated-dev/escalated-go/internal/twofactor"
 	"github.com/escalated-dev/escalated-go/internal/workflow"
+	"github.com/escalated-dev/escalated-go/ui"
 )
 
 // Resolver maps a request of an embedding host to its signed-in user, or nil for nobody.
@@ -56,6 +61,21 @@ type Deps struct {
 	// TrustedProxies are the peers whose X-Forwarded-For is believed (see clientAddr).
 	TrustedProxies []netip.Prefix
 	RateLimits     RateLimits
+	// Frontend is the web UI to serve; the zero value serves the desk's own build (package ui).
+	Frontend Frontend
+}
+
+// Frontend is a build of the web UI: its files and the page shell that loads them.
+type Frontend struct {
+	// Assets is the Vite build output, served under <prefix>/build/.
+	Assets fs.FS
+	// Manifest is the path of the Vite manifest in Assets; default ".vite/manifest.json".
+	Manifest string
+	// Entry is the manifest key of the entry module; default "src/main.js".
+	Entry string
+	// Shell is the HTML page of a first visit, executed with an inertia.ShellData; nil takes
+	// inertia.DefaultShell.
+	Shell *template.Template
 }
 
 // Server holds the dependencies, the route table and the rate limiters' state. It is the
@@ -65,9 +85,13 @@ type Server struct {
 	sessions *scs.SessionManager
 	routes   []Route
 	api      []Route
-	openAPI  []byte                 // the API's OpenAPI document, as served
-	limiters [limitClasses]*limiter // nil for a class that is turned off
-	handler  http.Handler
+	openAPI  []byte // the API's OpenAPI document, as served
+	ui       *inertia.Renderer
+	assets   fs.FS // the frontend's build
+	// ziggyRoutes is the route table in Ziggy's format, shared with every page.
+	ziggyRoutes map[string]ziggyRoute
+	limiters    [limitClasses]*limiter // nil for a class that is turned off
+	handler     http.Handler
 }
 
 // apiBase is where the REST API lives, below the route prefix.
@@ -83,44 +107,61 @@ func New(d Deps) (*Server, error) {
 			s.limiters[c] = newLimiter(n, d.Clock.Now())
 		}
 	}
-	if d.Resolver == nil {
-		sm := scs.New()
-		sm.Store = d.Sessions
-		sm.Lifetime = 14 * 24 * time.Hour
-		sm.IdleTimeout = 7 * 24 * time.Hour
-		sm.Cookie.Name = "escalated_session"
-		sm.Cookie.HttpOnly = true
-		sm.Cookie.SameSite = http.SameSiteLaxMode
-		sm.Cookie.Secure = d.SecureCookies
-		sm.Cookie.Path = "/"
-		s.sessions = sm
+	// Sessions hold who is signed in with the desk's own sign-in, and the web UI's state
+	// (flash messages, validation errors, the CSRF token) in both modes. A request that
+	// changes nothing in its session gets no cookie.
+	sm := scs.New()
+	sm.Store = d.Sessions
+	sm.Lifetime = 14 * 24 * time.Hour
+	sm.IdleTimeout = 7 * 24 * time.Hour
+	sm.Cookie.Name = "escalated_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = d.SecureCookies
+	sm.Cookie.Path = "/"
+	s.sessions = sm
+	if err := s.loadFrontend(); err != nil {
+		return nil, err
 	}
 	doc, err := openAPIDocument(s.Prefix + apiBase)
 	if err != nil {
 		return nil, err
 	}
 	s.openAPI = doc
-	s.routes = s.routeTable()
 	s.api = s.apiRoutes()
-
-	desk := http.NewServeMux()
+	s.routes = s.routeTable()
+	s.ziggyRoutes = ziggyTable(s.Prefix, s.routes)
+	mux := http.NewServeMux()
 	for _, rt := range s.routes {
-		desk.Handle(rt.Method+" "+s.Prefix+rt.Path, s.wrap(rt, s.identify))
+		mux.Handle(rt.Method+" "+s.Prefix+rt.Path, s.wrap(rt))
 	}
-	s.fallback(desk, s.Prefix+"/")
-	var h http.Handler = desk
+	catchAll := s.Prefix + "/"
+	mux.Handle(catchAll, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r, catchAll); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeJSON(w, http.StatusMethodNotAllowed, errorBody{Message: "The " + r.Method + " method is not supported for this route."})
+			return
+		}
+		if wantsPage(r) {
+			// The Error page shows the layout as for whoever is signed in, or for nobody
+			// when that cannot be told.
+			who, _ := s.identify(r)
+			s.pageError(w, r, who, notFoundRoute)
+			return
+		}
+		s.writeError(w, r, notFoundRoute)
+	}))
+	var h http.Handler = mux
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, errorBody{Message: "Cross-origin request refused."})
 	}))
 	h = csrf.Handler(h)
-	if s.sessions != nil {
-		h = s.sessions.LoadAndSave(h)
-	}
+	h = s.sessions.LoadAndSave(h)
 
 	api := http.NewServeMux()
 	for _, rt := range s.api {
-		api.Handle(rt.Method+" "+s.Prefix+rt.Path, s.wrap(rt, s.tokenIdentity))
+		api.Handle(rt.Method+" "+s.Prefix+rt.Path, s.wrapAPI(rt))
 	}
 	s.fallback(api, s.Prefix+apiBase+"/")
 
@@ -163,3 +204,36 @@ func allowedMethods(mux *http.ServeMux, r *http.Request, catchAll string) []stri
 // Routes lists every route, the desk's and then the API's, for tests and the route table the
 // frontend reads.
 func (s *Server) Routes() []Route { return append(slices.Clip(s.routes), s.api...) }
+
+// loadFrontend reads the frontend's manifest and builds the page renderer. The asset version
+// is the manifest's hash, so a new build makes open pages reload.
+func (s *Server) loadFrontend() error {
+	f := s.Frontend
+	if f.Assets == nil {
+		dist, err := fs.Sub(ui.Dist, "dist")
+		if err != nil {
+			return fmt.Errorf("web: the built frontend: %w", err)
+		}
+		f.Assets = dist
+	}
+	if f.Manifest == "" {
+		f.Manifest = ".vite/manifest.json"
+	}
+	if f.Entry == "" {
+		f.Entry = "src/main.js"
+	}
+	manifest, err := fs.ReadFile(f.Assets, f.Manifest)
+	if err != nil {
+		return fmt.Errorf("web: the frontend's Vite manifest: %w", err)
+	}
+	s.ui, err = inertia.New(f.Shell, manifest, f.Entry, s.Prefix+"/build/")
+	if err != nil {
+		return fmt.Errorf("web: %w", err)
+	}
+	s.assets = f.Assets
+	return nil
+}
+
+// AssetVersion is the frontend build's version, which Inertia visits send as
+// X-Inertia-Version.
+func (s *Server) AssetVersion() string { return s.ui.Version() }
