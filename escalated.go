@@ -33,6 +33,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 	"github.com/escalated-dev/escalated-go/internal/twofactor"
 	"github.com/escalated-dev/escalated-go/internal/web"
+	"github.com/escalated-dev/escalated-go/internal/webhook"
 )
 
 // HostUser is the embedding application's signed-in user, as its identity resolver reports
@@ -117,9 +118,12 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 	if err != nil {
 		return nil, err
 	}
-	var totpBox *secretbox.Box
+	var totpBox, webhookBox *secretbox.Box
 	if cfg.SecretKey != "" {
 		if totpBox, err = secretbox.New(cfg.SecretKey, "totp secret"); err != nil {
+			return nil, fmt.Errorf("config: secret_key: %w", err)
+		}
+		if webhookBox, err = secretbox.New(cfg.SecretKey, "webhook secret"); err != nil {
 			return nil, fmt.Errorf("config: secret_key: %w", err)
 		}
 	}
@@ -168,6 +172,9 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 	desk.sessions.RegisterJobs(bg)
 	desk.rules = rules.NewService(d, o.clock, desk.tickets, o.logger)
 	desk.rules.RegisterJobs(bg)
+	webhooks := webhook.NewService(d, o.clock, webhookBox, desk.settings, bg, o.logger)
+	webhooks.RegisterJobs()
+	desk.tickets.OnEventsTx(webhooks.EnqueueTx)
 	desk.Tickets = &Tickets{desk: desk}
 	desk.Users = &Users{desk: desk}
 	desk.Roles = &Roles{desk: desk}
@@ -190,6 +197,7 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 		Audit:         audit.NewLog(d),
 		TwoFactor:     twofactor.NewService(d, o.clock, totpBox, desk.auth),
 		Rules:         desk.rules,
+		Webhooks:      webhooks,
 		Sessions:      desk.sessions,
 		Storage:       files,
 		Resolver:      resolver,

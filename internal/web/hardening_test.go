@@ -127,6 +127,7 @@ func TestGetRoutesChangeNothing(t *testing.T) {
 				"name": "Old", "conditions": []map[string]any{{"field": "age_hours", "value": 2}}, "actions": []map[string]any{{"type": "escalate"}}})),
 			"automation": id(admin.Do("POST", "/admin/automations", map[string]any{
 				"name": "Stale", "conditions": []map[string]any{{"field": "hours_since_updated", "operator": ">", "value": 48}}, "actions": []map[string]any{{"type": "change_priority", "value": "low"}}})),
+			"webhook": id(admin.Do("POST", "/admin/webhooks", map[string]any{"url": "https://hooks.example.com/escalated", "events": []string{"ticket.created"}})),
 		}
 		admin.Do("POST", tk.path("/note"), map[string]any{"body": "A note"}).Want(201)
 		reply := post(admin, tk.path("/reply"), [][2]string{{"body", "With a file"}}, upload{name: "a.txt", content: "hello"}).Want(201).Data()

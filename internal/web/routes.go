@@ -131,5 +131,17 @@ func (s *Server) adminRoutes() []Route {
 		{"PUT", "/admin/automations/{automation}", "escalated.admin.automations.update", staff("automation.manage"), auto.update},
 		{"PATCH", "/admin/automations/{automation}", "escalated.admin.automations.update", staff("automation.manage"), auto.update},
 		{"DELETE", "/admin/automations/{automation}", "escalated.admin.automations.destroy", staff("automation.manage"), auto.destroy},
+
+		// Redeliveries and test events are queued (202); the log shows how they went.
+		{"GET", "/admin/webhooks", "escalated.admin.webhooks.index", staff("webhook.view"), s.adminWebhookIndex},
+		{"POST", "/admin/webhooks", "escalated.admin.webhooks.store", staff("webhook.manage"), s.adminWebhookStore},
+		{"POST", "/admin/webhooks/deliveries/{delivery}/retry", "escalated.admin.webhooks.retry", staff("webhook.manage"), s.adminWebhookRetry},
+		{"GET", "/admin/webhooks/{webhook}", "escalated.admin.webhooks.show", staff("webhook.view"), s.adminWebhookShow},
+		{"PUT", "/admin/webhooks/{webhook}", "escalated.admin.webhooks.update", staff("webhook.manage"), s.adminWebhookUpdate},
+		{"PATCH", "/admin/webhooks/{webhook}", "escalated.admin.webhooks.update", staff("webhook.manage"), s.adminWebhookUpdate},
+		{"DELETE", "/admin/webhooks/{webhook}", "escalated.admin.webhooks.destroy", staff("webhook.manage"), s.adminWebhookDestroy},
+		{"POST", "/admin/webhooks/{webhook}/test", "escalated.admin.webhooks.test", staff("webhook.manage"), s.adminWebhookTest},
+		{"GET", "/admin/webhooks/{webhook}/deliveries", "escalated.admin.webhooks.deliveries", staff("webhook.view"), s.adminWebhookDeliveries},
+		{"POST", "/admin/webhooks/{webhook}/deliveries/{delivery}/redeliver", "escalated.admin.webhooks.deliveries.redeliver", staff("webhook.manage"), s.adminWebhookRedeliver},
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/tag"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 	"github.com/escalated-dev/escalated-go/internal/twofactor"
+	"github.com/escalated-dev/escalated-go/internal/webhook"
 )
 
 // Resolver maps a request of an embedding host to its signed-in user, or nil for nobody.
@@ -43,6 +44,7 @@ type Deps struct {
 	Audit         *audit.Log
 	TwoFactor     *twofactor.Service
 	Rules         *rules.Service
+	Webhooks      *webhook.Service
 	Sessions      *auth.SessionStore
 	Storage       storage.Store
 	Resolver      Resolver // nil in the standalone server: the desk's own sign-in is used
