@@ -260,6 +260,18 @@ func (j *Jobs) InsertManyTx(ctx context.Context, tx bun.Tx, params []river.Inser
 	return nil
 }
 
+// CompleteTx marks the running job complete in the caller's transaction, from inside its
+// worker: a job whose work is a write (enqueueing other jobs, say) then commits its work and
+// its completion together and is never done twice, even when the process dies in between.
+func CompleteTx[T river.JobArgs](ctx context.Context, tx bun.Tx, job *river.Job[T]) error {
+	// The driver type only satisfies the signature: River completes the job through the
+	// client the worker runs in, whichever driver that is.
+	if _, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx.Tx, job); err != nil {
+		return fmt.Errorf("jobs: complete %s %d: %w", job.Kind, job.ID, err)
+	}
+	return nil
+}
+
 // Start begins working jobs and, if this process is elected leader, enqueuing periodic
 // ones and rescuing jobs abandoned by dead processes. It returns at once; Stop ends it.
 // ctx's values reach the workers, its cancellation does not: Stop decides how jobs end.
