@@ -60,9 +60,10 @@ func (deliveryArgs) InsertOpts() river.InsertOpts {
 // manualOpts overrides the attempts of a delivery an admin asked for: they watch the log.
 var manualOpts = &river.InsertOpts{MaxAttempts: 1}
 
-// RegisterJobs adds the delivery queue and its worker. Call it while the desk is built.
+// RegisterJobs adds the webhook queue and its workers. Call it while the desk is built.
 func (s *Service) RegisterJobs() {
 	s.jobs.AddQueue(queue, queueWorkers)
+	jobs.AddWorker(s.jobs, &fanoutWorker{s: s})
 	jobs.AddWorker(s.jobs, &deliveryWorker{s: s})
 }
 

@@ -158,22 +158,46 @@ func (e *env) open(subject string) *ticket.Ticket {
 	return tk
 }
 
-// queued returns the delivery jobs waiting in River, oldest first.
-func (e *env) queued() []deliveryArgs {
+// jobArgs returns the args of the River jobs of a kind, oldest first.
+func (e *env) jobArgs(kind string) []string {
 	e.t.Helper()
 	args := "CAST(args AS TEXT)"
 	if e.db.Dialect == db.SQLite {
 		args = "json(args)" // riversqlite stores SQLite's binary JSON
 	}
 	var raw []string
-	if err := e.db.R.NewRaw(`SELECT `+args+` FROM river_job WHERE kind = ? AND state = 'available' ORDER BY id`, deliveryArgs{}.Kind()).Scan(e.ctx, &raw); err != nil {
+	if err := e.db.R.NewRaw(`SELECT `+args+` FROM river_job WHERE kind = ? ORDER BY id`, kind).Scan(e.ctx, &raw); err != nil {
 		e.t.Fatal(err)
 	}
-	out := make([]deliveryArgs, len(raw))
-	for i, r := range raw {
-		if err := json.Unmarshal([]byte(r), &out[i]); err != nil {
+	return raw
+}
+
+// fannedOut returns the deliveries that the fan-out jobs enqueued so far make, in order.
+func (e *env) fannedOut() []deliveryArgs {
+	e.t.Helper()
+	var out []deliveryArgs
+	for _, raw := range e.jobArgs(fanoutArgs{}.Kind()) {
+		var f fanoutArgs
+		if err := json.Unmarshal([]byte(raw), &f); err != nil {
 			e.t.Fatal(err)
 		}
+		for _, p := range f.deliveries() {
+			out = append(out, p.Args.(deliveryArgs))
+		}
+	}
+	return out
+}
+
+// queued returns the delivery jobs enqueued directly: redeliveries and test events.
+func (e *env) queued() []deliveryArgs {
+	e.t.Helper()
+	var out []deliveryArgs
+	for _, raw := range e.jobArgs(deliveryArgs{}.Kind()) {
+		var a deliveryArgs
+		if err := json.Unmarshal([]byte(raw), &a); err != nil {
+			e.t.Fatal(err)
+		}
+		out = append(out, a)
 	}
 	return out
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/escalated-dev/escalated-go/internal/event"
+	"github.com/escalated-dev/escalated-go/internal/jobs"
 )
 
 // subscriptionsTTL bounds how long a change made by another server process takes to reach
@@ -69,11 +70,15 @@ func (s *Service) subscriptions(ctx context.Context) (map[string][]int64, error)
 	return m, nil
 }
 
-// EnqueueTx is the ticket service's transaction hook (ticket.Service.OnEventsTx): for each
-// event that has a webhook name it enqueues one delivery job per active webhook subscribed
-// to it, all in one insert, in the change's transaction. The body is built once per event.
+// EnqueueTx is the ticket service's transaction hook (ticket.Service.OnEventsTx). In the
+// change's transaction it resolves, for each event with a webhook name, the active webhooks
+// subscribed to it, builds the event's body once and gives each (webhook, event) its message
+// id, and enqueues all of it as one fan-out job; that job enqueues one delivery job per
+// (webhook, event). One River job costs the change's transaction about as much as one row
+// (River's insert has a fixed cost of a few hundred microseconds and about 100 more per job),
+// so a change with many subscribers stays fast; see docs/decisions.md.
 func (s *Service) EnqueueTx(ctx context.Context, tx bun.Tx, events []event.Event) error {
-	var params []river.InsertManyParams
+	var fan fanoutArgs
 	var subs map[string][]int64
 	for _, e := range events {
 		name := e.WebhookName()
@@ -94,16 +99,66 @@ func (s *Service) EnqueueTx(ctx context.Context, tx bun.Tx, events []event.Event
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			params = append(params, river.InsertManyParams{Args: deliveryArgs{
-				WebhookID: id, Event: name, MessageID: newMessageID(), Body: body,
+		fe := fanoutEvent{Event: name, Body: body, Targets: make([]target, len(ids))}
+		for i, id := range ids {
+			fe.Targets[i] = target{WebhookID: id, MessageID: newMessageID()}
+		}
+		fan.Events = append(fan.Events, fe)
+	}
+	if len(fan.Events) == 0 {
+		return nil
+	}
+	return s.jobs.InsertTx(ctx, tx, fan, nil)
+}
+
+// fanoutArgs is what one ticket change sends: its events, each with its body and the
+// webhooks subscribed to it when the change was made.
+type fanoutArgs struct {
+	Events []fanoutEvent `json:"events"`
+}
+
+type fanoutEvent struct {
+	Event   string   `json:"event"`
+	Body    string   `json:"body"`
+	Targets []target `json:"targets"`
+}
+
+type target struct {
+	WebhookID int64  `json:"webhook_id"`
+	MessageID string `json:"message_id"`
+}
+
+func (fanoutArgs) Kind() string { return "webhook.fanout" }
+
+func (fanoutArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: queue} }
+
+// deliveries is one delivery job per (webhook, event).
+func (a fanoutArgs) deliveries() []river.InsertManyParams {
+	var out []river.InsertManyParams
+	for _, e := range a.Events {
+		for _, t := range e.Targets {
+			out = append(out, river.InsertManyParams{Args: deliveryArgs{
+				WebhookID: t.WebhookID, Event: e.Event, MessageID: t.MessageID, Body: e.Body,
 			}})
 		}
 	}
-	if len(params) == 0 {
-		return nil
-	}
-	return s.jobs.InsertManyTx(ctx, tx, params)
+	return out
+}
+
+// fanoutWorker enqueues a change's deliveries and completes itself in one transaction, so
+// each delivery is enqueued exactly once.
+type fanoutWorker struct {
+	river.WorkerDefaults[fanoutArgs]
+	s *Service
+}
+
+func (w *fanoutWorker) Work(ctx context.Context, job *river.Job[fanoutArgs]) error {
+	return w.s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := w.s.jobs.InsertManyTx(ctx, tx, job.Args.deliveries()); err != nil {
+			return err
+		}
+		return jobs.CompleteTx(ctx, tx, job)
+	})
 }
 
 // envelope is the body of every delivery, in this key order.

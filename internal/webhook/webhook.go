@@ -1,11 +1,12 @@
 // Package webhook tells other systems what happens to tickets. An admin registers an
-// endpoint URL and the events it wants; every ticket change that raises one of those
-// events enqueues, in the change's own transaction, one durable delivery job per endpoint.
-// The job POSTs the JSON body {"event", "payload", "timestamp"} signed two ways
-// (X-Escalated-Signature, and the Standard Webhooks headers), retries with exponential
-// backoff and jitter for about a day, logs every attempt, and switches off an endpoint that
-// keeps failing, telling the admins. Outgoing requests go through internal/netguard, so an
-// endpoint cannot be pointed at the desk's own network unless an admin allow-lists it.
+// endpoint URL and the events it wants; every ticket change that raises one of those events
+// enqueues, in the change's own transaction, a durable job that enqueues one delivery job
+// per endpoint and event. A delivery POSTs the JSON body {"event", "payload", "timestamp"}
+// signed two ways (X-Escalated-Signature, and the Standard Webhooks headers), retries with
+// exponential backoff and jitter for about a day, logs every attempt, and switches off an
+// endpoint that keeps failing, telling the admins. Outgoing requests go through
+// internal/netguard, so an endpoint cannot be pointed at the desk's own network unless an
+// admin allow-lists it.
 package webhook
 
 import (
