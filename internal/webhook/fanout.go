@@ -74,9 +74,8 @@ func (s *Service) subscriptions(ctx context.Context) (map[string][]int64, error)
 // change's transaction it resolves, for each event with a webhook name, the active webhooks
 // subscribed to it, builds the event's body once and gives each (webhook, event) its message
 // id, and enqueues all of it as one fan-out job; that job enqueues one delivery job per
-// (webhook, event). One River job costs the change's transaction about as much as one row
-// (River's insert has a fixed cost of a few hundred microseconds and about 100 more per job),
-// so a change with many subscribers stays fast; see docs/decisions.md.
+// (webhook, event). A River insert costs a few hundred microseconds plus about 100 per job,
+// so one job per change keeps a change with many subscribers fast (docs/decisions.md).
 func (s *Service) EnqueueTx(ctx context.Context, tx bun.Tx, events []event.Event) error {
 	var fan fanoutArgs
 	var subs map[string][]int64
