@@ -39,9 +39,9 @@ type Config struct {
 	// SQLite database file, or ./storage with PostgreSQL.
 	StoragePath string `json:"storage_path"`
 	// SecretKey encrypts the secrets the desk must read back, such as two-factor (TOTP)
-	// secrets; at least 32 characters, and it must not change once in use. Without it,
-	// two-factor sign-in cannot be turned on. The standalone server generates one on first
-	// start. Env ESCALATED_SECRET_KEY.
+	// secrets and webhook signing secrets; at least 32 characters, and it must not change
+	// once in use. Without it, two-factor sign-in cannot be turned on and webhooks cannot be
+	// created. The standalone server generates one on first start. Env ESCALATED_SECRET_KEY.
 	SecretKey string `json:"secret_key"`
 	// TrustedProxies lists the reverse proxies (addresses or CIDR ranges) whose
 	// X-Forwarded-For header names the client; nobody else's is believed. Env

@@ -37,6 +37,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 	"github.com/escalated-dev/escalated-go/internal/twofactor"
 	"github.com/escalated-dev/escalated-go/internal/web"
+	"github.com/escalated-dev/escalated-go/internal/webhook"
 	"github.com/escalated-dev/escalated-go/internal/workflow"
 )
 
@@ -149,9 +150,12 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 	if err != nil {
 		return nil, err
 	}
-	var totpBox *secretbox.Box
+	var totpBox, webhookBox *secretbox.Box
 	if cfg.SecretKey != "" {
 		if totpBox, err = secretbox.New(cfg.SecretKey, "totp secret"); err != nil {
+			return nil, fmt.Errorf("config: secret_key: %w", err)
+		}
+		if webhookBox, err = secretbox.New(cfg.SecretKey, "webhook secret"); err != nil {
 			return nil, fmt.Errorf("config: secret_key: %w", err)
 		}
 	}
@@ -201,8 +205,11 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 	registerMaintenance(bg, d)
 	desk.rules = rules.NewService(d, o.clock, desk.tickets, o.logger)
 	desk.rules.RegisterJobs(bg)
-	// Snoozer and Webhooks stay nil until the desk can snooze tickets and deliver webhooks;
-	// until then the run log records those actions as not available.
+	webhooks := webhook.NewService(d, o.clock, webhookBox, desk.settings, bg, o.logger)
+	webhooks.RegisterJobs()
+	desk.tickets.OnEventsTx(webhooks.EnqueueTx)
+	// The workflow actions snooze_ticket and send_webhook are not wired yet (Snoozer and
+	// Webhooks stay nil): their run-log entries say they are not available.
 	desk.workflows = workflow.NewService(d, o.clock, desk.tickets, desk.rules, bg, o.logger)
 	autoclose.New(d, o.clock, desk.tickets, desk.settings, bg, o.logger)
 	desk.Tickets = &Tickets{desk: desk}
@@ -230,6 +237,7 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 		Rules:         desk.rules,
 		Reports:       report.NewService(d, o.clock),
 		Workflows:     desk.workflows,
+		Webhooks:      webhooks,
 		Sessions:      desk.sessions,
 		Storage:       files,
 		Resolver:      resolver,

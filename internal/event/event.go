@@ -5,6 +5,7 @@ package event
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 )
@@ -70,6 +71,16 @@ type Event struct {
 
 // WebhookName is the event's name in webhook deliveries, e.g. "ticket.created".
 func (e Event) WebhookName() string { return webhookNames[e.Name] }
+
+// WebhookNames lists every webhook event name, sorted: what a webhook may subscribe to.
+func WebhookNames() []string {
+	names := make([]string, 0, len(webhookNames))
+	for _, n := range webhookNames {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
 
 // Listener receives events after commit. It runs on the committing goroutine, so it should
 // be quick or hand the work off.

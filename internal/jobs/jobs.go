@@ -178,6 +178,21 @@ func AddWorker[T river.JobArgs](j *Jobs, w river.Worker[T]) {
 	river.AddWorker(j.workers, w)
 }
 
+// AddQueue adds a queue of its own for a kind of job, worked by at most maxWorkers at once
+// beside the default queue's. Work that waits long on the network (webhook deliveries) gets
+// one, so a slow peer cannot hold every worker that SLA checks and rules need. It panics on
+// an invalid queue or after Start, as AddWorker does.
+func (j *Jobs) AddQueue(name string, maxWorkers int) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.started {
+		panic("jobs: AddQueue after Start")
+	}
+	if err := j.client.Queues().Add(name, river.QueueConfig{MaxWorkers: maxWorkers}); err != nil {
+		panic(fmt.Sprintf("jobs: add queue %q: %v", name, err))
+	}
+}
+
 // Periodic is work that runs on a schedule, once per period however many processes share
 // the database.
 //
@@ -232,6 +247,27 @@ func (j *Jobs) AddPeriodic(p Periodic) {
 func (j *Jobs) InsertTx(ctx context.Context, tx bun.Tx, args river.JobArgs, opts *river.InsertOpts) error {
 	if _, err := j.client.InsertTx(ctx, tx.Tx, args, opts); err != nil {
 		return fmt.Errorf("jobs: insert %s: %w", args.Kind(), err)
+	}
+	return nil
+}
+
+// InsertManyTx enqueues several jobs in the caller's transaction in one statement, which
+// costs far less than as many InsertTx calls; otherwise it is InsertTx.
+func (j *Jobs) InsertManyTx(ctx context.Context, tx bun.Tx, params []river.InsertManyParams) error {
+	if _, err := j.client.InsertManyTx(ctx, tx.Tx, params); err != nil {
+		return fmt.Errorf("jobs: insert %d jobs: %w", len(params), err)
+	}
+	return nil
+}
+
+// CompleteTx marks the running job complete in the caller's transaction, from inside its
+// worker: a job whose work is a write (enqueueing other jobs, say) then commits its work and
+// its completion together and is never done twice, even when the process dies in between.
+func CompleteTx[T river.JobArgs](ctx context.Context, tx bun.Tx, job *river.Job[T]) error {
+	// The driver type only satisfies the signature: River completes the job through the
+	// client the worker runs in, whichever driver that is.
+	if _, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx.Tx, job); err != nil {
+		return fmt.Errorf("jobs: complete %s %d: %w", job.Kind, job.ID, err)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/auth"
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
+	"github.com/escalated-dev/escalated-go/internal/netguard"
 )
 
 // Values is every setting by key, defaults filled in.
@@ -27,12 +29,16 @@ func (v Values) Bool(key string) bool     { b, _ := v[key].(bool); return b }
 func (v Values) Int(key string) int       { n, _ := v[key].(int); return n }
 func (v Values) String(key string) string { s, _ := v[key].(string); return s }
 
+// Strings returns a list setting. The slice is shared with the cache: do not change it.
+func (v Values) Strings(key string) []string { l, _ := v[key].([]string); return l }
+
 type kind int
 
 const (
 	kBool kind = iota
 	kInt
 	kString
+	kStrings // a list of strings, each checked and normalised by item
 )
 
 type spec struct {
@@ -41,6 +47,8 @@ type spec struct {
 	oneOf    []string
 	pattern  *regexp.Regexp
 	maxLen   int
+	// For kStrings: at most max entries, each passed through item.
+	item func(string) (string, error)
 }
 
 var specs = map[string]spec{
@@ -66,6 +74,16 @@ var specs = map[string]spec{
 	"widget_color":                    {kind: kString, pattern: regexp.MustCompile(`^#[0-9A-Fa-f]{6}$`)},
 	"widget_position":                 {kind: kString, oneOf: []string{"bottom-right", "bottom-left"}},
 	"widget_greeting":                 {kind: kString, maxLen: 500},
+	// Hosts (or host:port) that webhooks may reach although they are internal addresses.
+	"webhook_allowed_hosts": {kind: kStrings, max: 100, item: allowedHost},
+}
+
+func allowedHost(s string) (string, error) {
+	e, err := netguard.ParseEntry(s)
+	if err != nil {
+		return "", err
+	}
+	return e.String(), nil
 }
 
 // Defaults returns the built-in value of every setting; config may override some before the
@@ -94,6 +112,7 @@ func Defaults() Values {
 		"widget_color":                    "#4F46E5",
 		"widget_position":                 "bottom-right",
 		"widget_greeting":                 "Hi! How can we help?",
+		"webhook_allowed_hosts":           []string{},
 	}
 }
 
@@ -229,6 +248,8 @@ func decode(sp spec, raw json.RawMessage) (any, error) {
 			return nil, fmt.Errorf("must be between %d and %d", sp.min, sp.max)
 		}
 		return int(n), nil
+	case kStrings:
+		return decodeList(sp, x)
 	default:
 		str, ok := x.(string)
 		if !ok {
@@ -250,4 +271,31 @@ func decode(sp spec, raw json.RawMessage) (any, error) {
 		}
 		return str, nil
 	}
+}
+
+// decodeList checks a list setting: a JSON array of at most sp.max strings, each normalised
+// by sp.item. Duplicates are dropped; the first error names the entry.
+func decodeList(sp spec, x any) ([]string, error) {
+	items, ok := x.([]any)
+	if !ok {
+		return nil, fmt.Errorf("must be a list of strings")
+	}
+	if len(items) > sp.max {
+		return nil, fmt.Errorf("may hold at most %d entries", sp.max)
+	}
+	out := make([]string, 0, len(items))
+	for i, it := range items {
+		str, ok := it.(string)
+		if !ok {
+			return nil, fmt.Errorf("entry %d must be a string", i)
+		}
+		norm, err := sp.item(str)
+		if err != nil {
+			return nil, fmt.Errorf("entry %d (%q) %s", i, str, err.Error())
+		}
+		if !slices.Contains(out, norm) {
+			out = append(out, norm)
+		}
+	}
+	return out, nil
 }

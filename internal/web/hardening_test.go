@@ -243,6 +243,9 @@ func routeParams(t *testing.T, admin, customer *testdesk.Client, tk ticket) map[
 		"automation": id(admin.Do("POST", "/admin/automations", map[string]any{
 			"name": "Stale", "conditions": []map[string]any{{"field": "hours_since_updated", "operator": ">", "value": 48}}, "actions": []map[string]any{{"type": "change_priority", "value": "low"}}})),
 	}
+	// Only the guard matters for a delivery: no GET route names one.
+	params["delivery"] = "1"
+	params["webhook"] = id(admin.Do("POST", "/admin/webhooks", map[string]any{"url": "https://hooks.example.com/escalated", "events": []string{"ticket.created"}}))
 	params["workflow"] = id(admin.Do("POST", "/admin/workflows", map[string]any{
 		"name": "Triage", "trigger": "ticket.created", "actions": []map[string]any{{"type": "change_priority", "value": "high"}}}))
 	admin.Do("POST", tk.path("/note"), map[string]any{"body": "A note"}).Want(201)

@@ -154,6 +154,18 @@ func (s *Server) adminRoutes() []Route {
 		{"PATCH", "/admin/automations/{automation}", "escalated.admin.automations.update", staff("automation.manage"), auto.update, then("/admin/automations").saying("Automation saved.")},
 		{"DELETE", "/admin/automations/{automation}", "escalated.admin.automations.destroy", staff("automation.manage"), auto.destroy, then("/admin/automations").saying("Automation deleted.")},
 
+		// Redeliveries and test events are queued (202); the log shows how they went.
+		{"GET", "/admin/webhooks", "escalated.admin.webhooks.index", staff("webhook.view"), s.adminWebhookIndex, noPage},
+		{"POST", "/admin/webhooks", "escalated.admin.webhooks.store", staff("webhook.manage"), s.adminWebhookStore, then("/admin/webhooks")},
+		{"POST", "/admin/webhooks/deliveries/{delivery}/retry", "escalated.admin.webhooks.retry", staff("webhook.manage"), s.adminWebhookRetry, back},
+		{"GET", "/admin/webhooks/{webhook}", "escalated.admin.webhooks.show", staff("webhook.view"), s.adminWebhookShow, noPage},
+		{"PUT", "/admin/webhooks/{webhook}", "escalated.admin.webhooks.update", staff("webhook.manage"), s.adminWebhookUpdate, then("/admin/webhooks")},
+		{"PATCH", "/admin/webhooks/{webhook}", "escalated.admin.webhooks.update", staff("webhook.manage"), s.adminWebhookUpdate, then("/admin/webhooks")},
+		{"DELETE", "/admin/webhooks/{webhook}", "escalated.admin.webhooks.destroy", staff("webhook.manage"), s.adminWebhookDestroy, then("/admin/webhooks")},
+		{"POST", "/admin/webhooks/{webhook}/test", "escalated.admin.webhooks.test", staff("webhook.manage"), s.adminWebhookTest, back},
+		{"GET", "/admin/webhooks/{webhook}/deliveries", "escalated.admin.webhooks.deliveries", staff("webhook.view"), s.adminWebhookDeliveries, noPage},
+		{"POST", "/admin/webhooks/{webhook}/deliveries/{delivery}/redeliver", "escalated.admin.webhooks.deliveries.redeliver", staff("webhook.manage"), s.adminWebhookRedeliver, back},
+
 		// Workflows are managed with the automation permissions: DOMAIN.md has no workflow ones.
 		{"GET", "/admin/workflows", "escalated.admin.workflows.index", staff("automation.view"), s.adminWorkflowIndex, noPage},
 		{"POST", "/admin/workflows", "escalated.admin.workflows.store", staff("automation.manage"), s.adminWorkflowStore, then("/admin/workflows")},

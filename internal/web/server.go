@@ -29,6 +29,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/tag"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 	"github.com/escalated-dev/escalated-go/internal/twofactor"
+	"github.com/escalated-dev/escalated-go/internal/webhook"
 	"github.com/escalated-dev/escalated-go/internal/workflow"
 	"github.com/escalated-dev/escalated-go/ui"
 )
@@ -53,6 +54,7 @@ type Deps struct {
 	Rules         *rules.Service
 	Reports       *report.Service
 	Workflows     *workflow.Service
+	Webhooks      *webhook.Service
 	Sessions      *auth.SessionStore
 	Storage       storage.Store
 	Resolver      Resolver // nil in the standalone server: the desk's own sign-in is used
