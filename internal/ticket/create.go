@@ -108,6 +108,9 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput)
 			}
 			t.RequesterID, t.ContactID = ref.UserID, ref.ContactID
 		}
+		if err := s.trackSLA(ctx, tx, nil, t, now); err != nil {
+			return err
+		}
 		if _, err := tx.NewInsert().Model(t).ExcludeColumn("reference").Returning("id").Exec(ctx); err != nil {
 			return fmt.Errorf("ticket: insert: %w", err)
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/event"
+	"github.com/escalated-dev/escalated-go/internal/jobs"
 	"github.com/escalated-dev/escalated-go/internal/settings"
 )
 
@@ -29,6 +30,8 @@ type Service struct {
 	bus      *event.Bus
 	settings *settings.Store
 	txHooks  []TxHook
+	sla      SLA        // nil: the SLA columns are left alone
+	jobs     *jobs.Jobs // nil until RegisterJobs: snoozes then wait for the wake-up sweep
 }
 
 // TxHook runs inside the transaction of every ticket change that has events, after the
@@ -39,9 +42,20 @@ type TxHook func(ctx context.Context, tx bun.Tx, events []event.Event) error
 // OnEventsTx adds a hook. Hooks are added while the desk is built, before it serves.
 func (s *Service) OnEventsTx(h TxHook) { s.txHooks = append(s.txHooks, h) }
 
+// Option changes how NewService builds the service.
+type Option func(*Service)
+
+// WithSLA has every ticket change keep the ticket's SLA policy, due dates and clock in step
+// through x.
+func WithSLA(x SLA) Option { return func(s *Service) { s.sla = x } }
+
 // NewService returns the ticket service.
-func NewService(d *db.DB, c clock.Clock, bus *event.Bus, st *settings.Store) *Service {
-	return &Service{db: d, clock: c, bus: bus, settings: st}
+func NewService(d *db.DB, c clock.Clock, bus *event.Bus, st *settings.Store, opts ...Option) *Service {
+	s := &Service{db: d, clock: c, bus: bus, settings: st}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // change collects what one operation on a ticket writes besides the ticket row: timeline
@@ -115,7 +129,11 @@ func (s *Service) mutate(ctx context.Context, actor *auth.Actor, id int64, actio
 		if err != nil {
 			return fmt.Errorf("ticket: load %d: %w", id, err)
 		}
+		before := t
 		if err := fn(ctx, tx, &t, c); err != nil {
+			return err
+		}
+		if err := s.trackSLA(ctx, tx, &before, &t, c.now); err != nil {
 			return err
 		}
 		if err := s.write(ctx, tx, &t, c); err != nil {
