@@ -32,6 +32,8 @@ func (s *Server) routeTable() []Route {
 		{"DELETE", "/agent/tickets/{ticket}/tags/{tag}", "escalated.agent.tickets.tags.destroy", staff("ticket.edit"), s.agentTicketTagRemove},
 		// Each action of the macro is checked against its own permission by the service.
 		{"POST", "/agent/tickets/{ticket}/macro", "escalated.agent.tickets.macro", staff("ticket.view"), s.agentTicketMacro},
+		{"POST", "/agent/tickets/{ticket}/snooze", "escalated.agent.tickets.snooze", staff("ticket.edit"), s.ticketSnooze},
+		{"POST", "/agent/tickets/{ticket}/unsnooze", "escalated.agent.tickets.unsnooze", staff("ticket.edit"), s.ticketUnsnooze},
 
 		// Attachments, authorized through the ticket or reply they belong to.
 		{"GET", "/attachments/{attachment}/download", "escalated.attachments.download", signedIn, s.attachmentDownload},
@@ -103,6 +105,16 @@ func (s *Server) adminRoutes() []Route {
 		{"PUT", "/admin/business-hours/{business_hour}", "escalated.admin.business-hours.update", staff("sla.manage"), s.adminBusinessHourUpdate},
 		{"PATCH", "/admin/business-hours/{business_hour}", "escalated.admin.business-hours.update", staff("sla.manage"), s.adminBusinessHourUpdate},
 		{"DELETE", "/admin/business-hours/{business_hour}", "escalated.admin.business-hours.destroy", staff("sla.manage"), s.adminBusinessHourDestroy},
+
+		{"GET", "/admin/sla-policies", "escalated.admin.sla-policies.index", staff("sla.view"), s.adminSLAPolicyIndex},
+		{"POST", "/admin/sla-policies", "escalated.admin.sla-policies.store", staff("sla.manage"), s.adminSLAPolicyStore},
+		{"GET", "/admin/sla-policies/{sla_policy}", "escalated.admin.sla-policies.show", staff("sla.view"), s.adminSLAPolicyShow},
+		{"PUT", "/admin/sla-policies/{sla_policy}", "escalated.admin.sla-policies.update", staff("sla.manage"), s.adminSLAPolicyUpdate},
+		{"PATCH", "/admin/sla-policies/{sla_policy}", "escalated.admin.sla-policies.update", staff("sla.manage"), s.adminSLAPolicyUpdate},
+		{"DELETE", "/admin/sla-policies/{sla_policy}", "escalated.admin.sla-policies.destroy", staff("sla.manage"), s.adminSLAPolicyDestroy},
+
+		{"POST", "/admin/tickets/{ticket}/snooze", "escalated.admin.tickets.snooze", staff("ticket.edit"), s.ticketSnooze},
+		{"POST", "/admin/tickets/{ticket}/unsnooze", "escalated.admin.tickets.unsnooze", staff("ticket.edit"), s.ticketUnsnooze},
 
 		{"GET", "/admin/audit-log", "escalated.admin.audit-log", staff("audit.view"), s.adminAuditLogIndex},
 		{"GET", "/admin/audit-logs", "escalated.admin.audit-logs.index", staff("audit.view"), s.adminAuditLogIndex},
