@@ -122,6 +122,7 @@ func TestGetRoutesChangeNothing(t *testing.T) {
 			"user":          fmt.Sprint(customer.ID),
 			"status":        "open",
 			"business_hour": id(admin.Do("POST", "/admin/business-hours", officeHours("Office"))),
+			"sla_policy":    id(admin.Do("POST", "/admin/sla-policies", slaPolicyBody("Standard", nil))),
 			"macro":         id(admin.Do("POST", "/admin/macros", map[string]any{"name": "Low", "actions": []map[string]any{{"type": "priority", "value": "low"}}})),
 			"escalation_rule": id(admin.Do("POST", "/admin/escalation-rules", map[string]any{
 				"name": "Old", "conditions": []map[string]any{{"field": "age_hours", "value": 2}}, "actions": []map[string]any{{"type": "escalate"}}})),
