@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -33,7 +34,7 @@ type desk struct {
 }
 
 // nineToFive is the desk's default business hours in these tests: 09:00–17:00 UTC on weekdays.
-func nineToFive(t *testing.T) *bizhours.Schedule {
+func nineToFive(t testing.TB) *bizhours.Schedule {
 	t.Helper()
 	var week []bizhours.Interval
 	for day := 1; day <= 5; day++ {
@@ -518,6 +519,14 @@ func TestWarningThenBreachFireOnce(t *testing.T) {
 		}
 		if len(d.events.named(tk.ID, event.SlaBreached)) != 2 || len(d.events.named(tk.ID, event.SlaWarning)) != 2 {
 			t.Fatal("each target should have one warning and one breach")
+		}
+		var actions []string
+		if err := d.db.R.NewRaw(`SELECT action FROM audit_logs WHERE resource_type = 'ticket' AND resource_id = ? AND actor_id IS NULL ORDER BY id`, tk.ID).
+			Scan(d.ctx, &actions); err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"ticket.sla_warning", "ticket.sla_breached", "ticket.sla_warning", "ticket.sla_breached"}; !slices.Equal(actions, want) {
+			t.Fatalf("audit entries by the system %v, want %v", actions, want)
 		}
 	})
 }

@@ -89,20 +89,26 @@ func (s *Sweeper) Sweep(ctx context.Context) (SweepResult, error) {
 			if err != nil {
 				return res, err
 			}
+			checks := make([]ticket.SLACheck, 0, len(page))
 			for _, c := range page {
 				window := windows[c.PolicyID]
 				if c.Due.Sub(now) > window {
 					continue // not due, and its policy's window is narrower than the widest
 				}
-				outcome, err := s.tickets.RecordSLA(ctx, c.ID, tg.name, window)
+				checks = append(checks, ticket.SLACheck{TicketID: c.ID, Target: tg.name, WarnWithin: window})
+			}
+			if len(checks) > 0 {
+				outcomes, err := s.tickets.RecordSLA(ctx, checks...)
 				if err != nil {
 					return res, err
 				}
-				switch outcome {
-				case ticket.SLAWarned:
-					res.Warnings++
-				case ticket.SLABreached:
-					res.Breaches++
+				for _, o := range outcomes {
+					switch o {
+					case ticket.SLAWarned:
+						res.Warnings++
+					case ticket.SLABreached:
+						res.Breaches++
+					}
 				}
 			}
 			if len(page) < sweepPage {
