@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -158,7 +160,7 @@ func (s *Service) write(ctx context.Context, tx bun.Tx, t *Ticket, c *change) er
 	if !c.finish(t) {
 		return nil // nothing changed: no row, no audit, no events
 	}
-	return s.writeAll(ctx, tx, []*Ticket{t}, []*change{c})
+	return s.writeAll(ctx, tx, []*Ticket{t}, []*change{c}, nil)
 }
 
 // finish completes a change before it is written: TicketUpdated when a field it covers
@@ -174,16 +176,27 @@ func (c *change) finish(t *Ticket) bool {
 	return true
 }
 
-// writeAll writes finished changes, changes[i] to tickets[i]: the rows, then every timeline
-// entry and every audit entry with one statement each.
-func (s *Service) writeAll(ctx context.Context, tx bun.Tx, tickets []*Ticket, changes []*change) error {
+// writeAll writes finished changes, changes[i] to tickets[i]: the rows (every column, or
+// only columns when it is not nil), then every timeline entry and every audit entry with one
+// statement each.
+func (s *Service) writeAll(ctx context.Context, tx bun.Tx, tickets []*Ticket, changes []*change, columns []string) error {
 	var activities []Activity
 	var audits []audit.Change
+	q := tx.NewUpdate()
 	if len(tickets) == 1 {
-		if _, err := tx.NewUpdate().Model(tickets[0]).WherePK().ExcludeColumn("id", "created_at", "reference").Exec(ctx); err != nil {
-			return fmt.Errorf("ticket: update %d: %w", tickets[0].ID, err)
-		}
-	} else if _, err := tx.NewUpdate().Model(&tickets).ExcludeColumn("id", "created_at", "reference").Bulk().Exec(ctx); err != nil {
+		q = q.Model(tickets[0]).WherePK()
+	} else {
+		q = q.Model(&tickets)
+	}
+	if columns == nil {
+		q = q.ExcludeColumn("id", "created_at", "reference")
+	} else {
+		q = q.Column(columns...)
+	}
+	if len(tickets) > 1 {
+		q = q.Bulk()
+	}
+	if _, err := q.Exec(ctx); err != nil {
 		return fmt.Errorf("ticket: update %d tickets: %w", len(tickets), err)
 	}
 	for i, t := range tickets {
@@ -221,6 +234,9 @@ func (s *Service) mutateEach(ctx context.Context, actor *auth.Actor, ids []int64
 			return fmt.Errorf("ticket: load %d tickets: %w", len(ids), err)
 		}
 		var changed []*Ticket
+		// Only the columns some change touched are written: SQLite rewrites the entries of
+		// every index over a column an UPDATE sets, whether its value changed or not.
+		columns := map[string]bool{}
 		for i := range list {
 			t := &list[i]
 			if !canSee(actor, t) {
@@ -236,12 +252,13 @@ func (s *Service) mutateEach(ctx context.Context, actor *auth.Actor, ids []int64
 			}
 			if c.finish(t) {
 				changed, done = append(changed, t), append(done, c)
+				changedColumns(tx, &before, t, columns)
 			}
 		}
 		if len(changed) == 0 {
 			return nil
 		}
-		if err := s.writeAll(ctx, tx, changed, done); err != nil {
+		if err := s.writeAll(ctx, tx, changed, done, slices.Sorted(maps.Keys(columns))); err != nil {
 			return err
 		}
 		for i, t := range changed {
@@ -258,6 +275,18 @@ func (s *Service) mutateEach(ctx context.Context, actor *auth.Actor, ids []int64
 		s.publish(ctx, c)
 	}
 	return nil
+}
+
+// changedColumns adds to columns the name of every column whose value differs between
+// before and after.
+func changedColumns(tx bun.Tx, before, after *Ticket, columns map[string]bool) {
+	table := tx.Dialect().Tables().Get(reflect.TypeFor[Ticket]())
+	b, a := reflect.ValueOf(before).Elem(), reflect.ValueOf(after).Elem()
+	for _, f := range table.Fields {
+		if !columns[f.Name] && !reflect.DeepEqual(f.Value(b).Interface(), f.Value(a).Interface()) {
+			columns[f.Name] = true
+		}
+	}
 }
 
 // runTxHooks stamps the change's events with the ticket as it now is and hands them to the
