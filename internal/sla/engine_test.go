@@ -609,10 +609,12 @@ func TestFirstResponseMetStopsItsTarget(t *testing.T) {
 	})
 }
 
-// TestTicketsWithoutAPolicyHaveNoDueDates: no policy, no SLA; a deleted policy takes its
-// tickets out of the sweep.
+// TestTicketsWithoutAPolicyHaveNoDueDates: no active policy, no SLA; a deleted policy takes
+// its tickets out of the sweep.
 func TestTicketsWithoutAPolicyHaveNoDueDates(t *testing.T) {
 	eachDesk(t, func(t *testing.T, d *desk) {
+		// An inactive policy is attached to nothing, default or not.
+		d.policy(func(in *sla.PolicyInput) { in.Name, in.IsActive = ptr("Retired"), ptr(false) })
 		bare := d.get(d.open("urgent", nil).ID)
 		if bare.SlaPolicyID != nil || bare.FirstResponseDueAt != nil || bare.ResolutionDueAt != nil {
 			t.Fatalf("ticket without a policy: %+v", bare)

@@ -180,25 +180,11 @@ func (c *change) finish(t *Ticket) bool {
 // only columns when it is not nil), then every timeline entry and every audit entry with one
 // statement each.
 func (s *Service) writeAll(ctx context.Context, tx bun.Tx, tickets []*Ticket, changes []*change, columns []string) error {
+	if err := updateRows(ctx, tx, tickets, columns); err != nil {
+		return err
+	}
 	var activities []Activity
 	var audits []audit.Change
-	q := tx.NewUpdate()
-	if len(tickets) == 1 {
-		q = q.Model(tickets[0]).WherePK()
-	} else {
-		q = q.Model(&tickets)
-	}
-	if columns == nil {
-		q = q.ExcludeColumn("id", "created_at", "reference")
-	} else {
-		q = q.Column(columns...)
-	}
-	if len(tickets) > 1 {
-		q = q.Bulk()
-	}
-	if _, err := q.Exec(ctx); err != nil {
-		return fmt.Errorf("ticket: update %d tickets: %w", len(tickets), err)
-	}
 	for i, t := range tickets {
 		c := changes[i]
 		activities = append(activities, c.activities...)
@@ -273,6 +259,35 @@ func (s *Service) mutateEach(ctx context.Context, actor *auth.Actor, ids []int64
 	}
 	for _, c := range done {
 		s.publish(ctx, c)
+	}
+	return nil
+}
+
+// updateRows writes the tickets' rows: every column that may change, or only columns when it
+// is not nil. Many rows with known columns are written by one UPDATE … FROM (VALUES …) that
+// carries only those columns, so the statement stays small.
+func updateRows(ctx context.Context, tx bun.Tx, tickets []*Ticket, columns []string) error {
+	if columns == nil || len(tickets) == 1 {
+		for _, t := range tickets {
+			q := tx.NewUpdate().Model(t).WherePK()
+			if columns == nil {
+				q = q.ExcludeColumn("id", "created_at", "reference")
+			} else {
+				q = q.Column(columns...)
+			}
+			if _, err := q.Exec(ctx); err != nil {
+				return fmt.Errorf("ticket: update %d: %w", t.ID, err)
+			}
+		}
+		return nil
+	}
+	values := tx.NewValues(&tickets).Column(append([]string{"id"}, columns...)...)
+	q := tx.NewUpdate().With("_data", values).Model(&tickets).TableExpr("_data").Where("t.id = _data.id")
+	for _, c := range columns {
+		q = q.Set("? = _data.?", bun.Ident(c), bun.Ident(c))
+	}
+	if _, err := q.Exec(ctx); err != nil {
+		return fmt.Errorf("ticket: update %d tickets: %w", len(tickets), err)
 	}
 	return nil
 }
