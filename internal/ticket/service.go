@@ -210,6 +210,9 @@ func (s *Service) writeAll(ctx context.Context, tx bun.Tx, tickets []*Ticket, ch
 // published after commit. An error from fn undoes the whole batch. One commit for many
 // changes is what lets a sweep record a thousand breaches in a fraction of a second.
 func (s *Service) mutateEach(ctx context.Context, actor *auth.Actor, ids []int64, action string, fn func(ctx context.Context, tx bun.Tx, t *Ticket, c *change) error) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	var done []*change
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
