@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/escalated-dev/escalated-go/internal/bizhours"
 	"github.com/escalated-dev/escalated-go/internal/db"
 )
 
@@ -65,17 +66,37 @@ type RateLimits struct {
 
 // SlaConfig is the SLA section of the configuration.
 type SlaConfig struct {
-	Enabled           bool                `json:"enabled"`
-	BusinessHoursOnly bool                `json:"business_hours_only"`
-	BusinessHours     BusinessHoursConfig `json:"business_hours"`
+	// Enabled runs the SLA engine: policies attach to new tickets, due dates are kept and
+	// the minutely sweep fires warnings and breaches. Nil means true; false turns all of that
+	// off (policies can still be edited).
+	Enabled *bool `json:"enabled"`
+	// BusinessHoursOnly is the business_hours_only of a new SLA policy that does not say.
+	BusinessHoursOnly bool `json:"business_hours_only"`
+	// BusinessHours is the default business schedule: business-hours policies that name no
+	// stored schedule count in it.
+	BusinessHours BusinessHoursConfig `json:"business_hours"`
 }
 
-// BusinessHoursConfig is the default business schedule.
+// BusinessHoursConfig is the default business schedule: open from Start to End ("HH:MM",
+// End may be "24:00") on each of Days (1 = Monday … 7 = Sunday) in the IANA zone Timezone.
 type BusinessHoursConfig struct {
 	Start    string `json:"start"`
 	End      string `json:"end"`
 	Timezone string `json:"timezone"`
 	Days     []int  `json:"days"`
+}
+
+// schedule validates the default business schedule and builds its calculator.
+func (b BusinessHoursConfig) schedule() (*bizhours.Schedule, error) {
+	intervals := make([]bizhours.Interval, len(b.Days))
+	for i, day := range b.Days {
+		intervals[i] = bizhours.Interval{Day: day, Start: b.Start, End: b.End}
+	}
+	s, err := bizhours.New(b.Timezone, intervals, nil)
+	if err != nil {
+		return nil, fmt.Errorf("config: sla.business_hours: %w", err)
+	}
+	return s, nil
 }
 
 // DefaultConfig returns the configuration the other ports ship with.
@@ -87,7 +108,7 @@ func DefaultConfig() Config {
 		AllowCustomerClose:         ptr(true),
 		AutoCloseResolvedAfterDays: ptr(7),
 		Sla: SlaConfig{
-			Enabled: true,
+			Enabled: ptr(true),
 			BusinessHours: BusinessHoursConfig{
 				Start: "09:00", End: "17:00", Timezone: "UTC", Days: []int{1, 2, 3, 4, 5},
 			},
@@ -118,6 +139,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AutoCloseResolvedAfterDays == nil {
 		c.AutoCloseResolvedAfterDays = d.AutoCloseResolvedAfterDays
+	}
+	if c.Sla.Enabled == nil {
+		c.Sla.Enabled = d.Sla.Enabled
 	}
 	if c.Sla.BusinessHours.Start == "" {
 		c.Sla.BusinessHours = d.Sla.BusinessHours
@@ -195,7 +219,7 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 			*p = v
 		}
 	}
-	bools := map[string]**bool{"ESCALATED_ALLOW_CUSTOMER_CLOSE": &c.AllowCustomerClose}
+	bools := map[string]**bool{"ESCALATED_ALLOW_CUSTOMER_CLOSE": &c.AllowCustomerClose, "ESCALATED_SLA_ENABLED": &c.Sla.Enabled}
 	for k, p := range bools {
 		if v := getenv(k); v != "" {
 			b, err := strconv.ParseBool(v)

@@ -150,6 +150,14 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 	if err != nil {
 		return nil, err
 	}
+	var slaEngine *sla.Engine
+	if *cfg.Sla.Enabled {
+		hours, err := cfg.Sla.BusinessHours.schedule()
+		if err != nil {
+			return nil, err
+		}
+		slaEngine = sla.NewEngine(hours)
+	}
 	var totpBox, webhookBox *secretbox.Box
 	if cfg.SecretKey != "" {
 		if totpBox, err = secretbox.New(cfg.SecretKey, "totp secret"); err != nil {
@@ -199,7 +207,15 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 	desk := &Desk{cfg: cfg, db: d, log: o.logger, clock: o.clock, files: files, jobs: bg}
 	desk.auth = auth.NewService(d, o.clock, o.argon)
 	desk.settings = settings.NewStore(d, o.clock, defaults)
-	desk.tickets = ticket.NewService(d, o.clock, bus, desk.settings)
+	var ticketOpts []ticket.Option
+	if slaEngine != nil {
+		ticketOpts = append(ticketOpts, ticket.WithSLA(slaEngine))
+	}
+	desk.tickets = ticket.NewService(d, o.clock, bus, desk.settings, ticketOpts...)
+	desk.tickets.RegisterJobs(bg)
+	if slaEngine != nil {
+		sla.NewSweeper(d, o.clock, desk.tickets, o.logger).RegisterJobs(bg)
+	}
 	desk.sessions = auth.NewSessionStore(d, o.clock)
 	desk.sessions.RegisterJobs(bg)
 	registerMaintenance(bg, d)
@@ -232,6 +248,7 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 		Departments:   department.NewService(d, o.clock),
 		Tags:          tag.NewService(d, o.clock),
 		BusinessHours: sla.NewSchedules(d, o.clock),
+		SLAPolicies:   sla.NewPolicies(d, o.clock, cfg.Sla.BusinessHoursOnly),
 		Audit:         audit.NewLog(d),
 		TwoFactor:     twofactor.NewService(d, o.clock, totpBox, desk.auth),
 		Rules:         desk.rules,

@@ -38,20 +38,42 @@ var secretKeys = []string{"password", "secret", "token", "recovery_code"}
 // Record writes one entry in the caller's transaction. Values under keys that name a secret
 // are replaced by "[redacted]".
 func Record(ctx context.Context, db bun.IDB, actor Actor, action, resourceType string, resourceID int64, old, new map[string]any, at time.Time) error {
-	e := Entry{
-		ActorID:      actor.ActorID(),
-		Action:       action,
-		ResourceType: resourceType,
-		OldValues:    encode(old),
-		NewValues:    encode(new),
-		IPAddress:    actor.ClientIP(),
-		CreatedAt:    at,
+	return RecordAll(ctx, db, []Change{{actor, action, resourceType, resourceID, old, new, at}})
+}
+
+// Change is one entry for RecordAll, with Record's arguments.
+type Change struct {
+	Actor        Actor
+	Action       string
+	ResourceType string
+	ResourceID   int64
+	Old, New     map[string]any
+	At           time.Time
+}
+
+// RecordAll writes the entries of many changes with one statement, in the caller's
+// transaction, as Record writes one.
+func RecordAll(ctx context.Context, db bun.IDB, changes []Change) error {
+	if len(changes) == 0 {
+		return nil
 	}
-	if resourceID != 0 {
-		e.ResourceID = &resourceID
+	entries := make([]Entry, len(changes))
+	for i, c := range changes {
+		entries[i] = Entry{
+			ActorID:      c.Actor.ActorID(),
+			Action:       c.Action,
+			ResourceType: c.ResourceType,
+			OldValues:    encode(c.Old),
+			NewValues:    encode(c.New),
+			IPAddress:    c.Actor.ClientIP(),
+			CreatedAt:    c.At,
+		}
+		if c.ResourceID != 0 {
+			entries[i].ResourceID = &c.ResourceID
+		}
 	}
-	if _, err := db.NewInsert().Model(&e).Exec(ctx); err != nil {
-		return fmt.Errorf("audit: record %s: %w", action, err)
+	if _, err := db.NewInsert().Model(&entries).Exec(ctx); err != nil {
+		return fmt.Errorf("audit: record %s: %w", changes[0].Action, err)
 	}
 	return nil
 }

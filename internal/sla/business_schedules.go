@@ -1,5 +1,7 @@
-// Package sla holds what SLA due dates are computed from: business schedules (open hours in a
-// time zone, with holidays) and, in time, the SLA policies that use them.
+// Package sla is the SLA engine: business schedules (open hours in a time zone, with
+// holidays), the SLA policies that set first-response and resolution targets per priority,
+// the Engine that keeps each ticket's due dates and clock as the ticket changes, and the
+// Sweeper that fires warnings and breaches as targets fall due.
 package sla
 
 import (
@@ -198,7 +200,8 @@ func (s *Schedules) Update(ctx context.Context, actor *auth.Actor, id int64, in 
 	return out, nil
 }
 
-// Delete removes a business schedule and its holidays.
+// Delete removes a business schedule and its holidays. A schedule an SLA policy counts in
+// cannot be deleted (a conflict naming the policy).
 func (s *Schedules) Delete(ctx context.Context, actor *auth.Actor, id int64) error {
 	if !actor.Can("sla.manage") {
 		return apperr.Forbidden("You may not manage business hours.")
@@ -211,6 +214,15 @@ func (s *Schedules) Delete(ctx context.Context, actor *auth.Actor, id int64) err
 		b, err := loadOne(ctx, tx, id)
 		if err != nil {
 			return err
+		}
+		// A policy being saved with this schedule holds a share lock on its row (see
+		// checkPolicyRefs), so lock above waits for it and this sees it.
+		var users []string
+		if err := tx.NewRaw(`SELECT name FROM sla_policies WHERE business_schedule_id = ? ORDER BY name, id`, id).Scan(ctx, &users); err != nil {
+			return fmt.Errorf("sla: policies of schedule %d: %w", id, err)
+		}
+		if len(users) > 0 {
+			return apperr.Conflict(fmt.Sprintf("The business schedule is used by the SLA policy %q; give the policy another schedule first.", users[0]))
 		}
 		if _, err := tx.NewRaw(`DELETE FROM business_schedules WHERE id = ?`, id).Exec(ctx); err != nil {
 			return fmt.Errorf("sla: delete schedule: %w", err)

@@ -21,9 +21,9 @@ type ReplyInput struct {
 	Attachments []File `json:"-"`
 }
 
-// Reply adds a public reply or an internal note. A customer's reply moves a ticket waiting on
-// them to waiting_on_agent and reopens a solved one (when reopen_on_customer_reply is on); the
-// first public reply by staff records the first response.
+// Reply adds a public reply or an internal note. A customer's reply wakes a snoozed ticket,
+// moves a ticket waiting on them to waiting_on_agent and reopens a solved one (when
+// reopen_on_customer_reply is on); the first public reply by staff records the first response.
 func (s *Service) Reply(ctx context.Context, actor *auth.Actor, ticketID int64, in ReplyInput) (*Reply, error) {
 	if err := checkReply(actor, in); err != nil {
 		return nil, err
@@ -97,6 +97,9 @@ func (s *Service) addReply(ctx context.Context, tx bun.Tx, t *Ticket, c *change,
 		t.FirstResponseAt = &c.now
 	}
 	if actor.IsCustomer() {
+		if t.SnoozedUntil != nil {
+			unsnooze(t, c, "customer_reply")
+		}
 		switch {
 		case t.Status == StatusWaitingOnCustomer:
 			return r, s.moveStatus(ctx, tx, t, c, StatusWaitingOnAgent, false)

@@ -114,6 +114,9 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput)
 			}
 			t.RequesterID, t.ContactID = ref.UserID, ref.ContactID
 		}
+		if err := s.trackSLA(ctx, tx, nil, t, now); err != nil {
+			return err
+		}
 		id, err := s.db.NextID(ctx, tx, "tickets")
 		if err != nil {
 			return fmt.Errorf("ticket: insert: %w", err)

@@ -57,12 +57,23 @@ type Ticket struct {
 	ResolutionDueAt          *time.Time `bun:"resolution_due_at" json:"resolution_due_at"`
 	SlaFirstResponseBreached bool       `bun:"sla_first_response_breached" json:"sla_first_response_breached"`
 	SlaResolutionBreached    bool       `bun:"sla_resolution_breached" json:"sla_resolution_breached"`
-	SnoozedUntil             *time.Time `bun:"snoozed_until" json:"snoozed_until"`
-	LastReplyAt              *time.Time `bun:"last_reply_at" json:"last_reply_at"`
-	ResolvedAt               *time.Time `bun:"resolved_at" json:"resolved_at"`
-	ClosedAt                 *time.Time `bun:"closed_at" json:"closed_at"`
-	CreatedAt                time.Time  `bun:"created_at" json:"created_at"`
-	UpdatedAt                time.Time  `bun:"updated_at" json:"updated_at"`
+	// SlaPolicyID is the SLA policy the due dates come from; nil when none applies.
+	SlaPolicyID *int64 `bun:"sla_policy_id" json:"sla_policy_id"`
+	// SlaPausedAt is when the SLA clock stopped (waiting on the customer or snoozed, when the
+	// policy pauses for that, or solved); nil while it runs.
+	SlaPausedAt *time.Time `bun:"sla_paused_at" json:"sla_paused_at"`
+	// SlaPausedMicros is the clock time, in microseconds, of the stops that have ended: the
+	// due dates lie that much further from creation than the policy's hours alone.
+	SlaPausedMicros int64 `bun:"sla_paused_micros" json:"-"`
+	// The warned flags record that a target's SlaWarning fired, so it fires once.
+	SlaFirstResponseWarned bool       `bun:"sla_first_response_warned" json:"-"`
+	SlaResolutionWarned    bool       `bun:"sla_resolution_warned" json:"-"`
+	SnoozedUntil           *time.Time `bun:"snoozed_until" json:"snoozed_until"`
+	LastReplyAt            *time.Time `bun:"last_reply_at" json:"last_reply_at"`
+	ResolvedAt             *time.Time `bun:"resolved_at" json:"resolved_at"`
+	ClosedAt               *time.Time `bun:"closed_at" json:"closed_at"`
+	CreatedAt              time.Time  `bun:"created_at" json:"created_at"`
+	UpdatedAt              time.Time  `bun:"updated_at" json:"updated_at"`
 }
 
 // Person is a user or contact as shown on a ticket.

@@ -25,6 +25,9 @@ type Filter struct {
 	CreatedAfter  *time.Time
 	CreatedBefore *time.Time
 	SLABreached   bool
+	// Snoozed, when set, keeps the tickets whose is_snoozed is that: snoozed until a time
+	// still to come, or not.
+	Snoozed       *bool
 	TicketType    string
 	OpenOnly      bool
 	RequesterID   *int64
@@ -137,6 +140,13 @@ func (s *Service) applyFilter(q *bun.SelectQuery, f Filter) *bun.SelectQuery {
 	}
 	if f.SLABreached {
 		q = q.Where("t.is_open = TRUE AND (t.sla_first_response_breached = TRUE OR t.sla_resolution_breached = TRUE)")
+	}
+	switch {
+	case f.Snoozed == nil:
+	case *f.Snoozed:
+		q = q.Where("t.snoozed_until > ?", s.clock.Now())
+	default:
+		q = q.Where("(t.snoozed_until IS NULL OR t.snoozed_until <= ?)", s.clock.Now())
 	}
 	if f.TicketType != "" {
 		q = q.Where("t.ticket_type = ?", f.TicketType)

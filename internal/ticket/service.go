@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +22,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/event"
+	"github.com/escalated-dev/escalated-go/internal/jobs"
 	"github.com/escalated-dev/escalated-go/internal/settings"
 )
 
@@ -29,6 +33,8 @@ type Service struct {
 	bus      *event.Bus
 	settings *settings.Store
 	txHooks  []TxHook
+	sla      SLA        // nil: the SLA columns are left alone
+	jobs     *jobs.Jobs // nil until RegisterJobs: snoozes then wait for the wake-up sweep
 }
 
 // TxHook runs inside the transaction of every ticket change that has events, after the
@@ -39,9 +45,20 @@ type TxHook func(ctx context.Context, tx bun.Tx, events []event.Event) error
 // OnEventsTx adds a hook. Hooks are added while the desk is built, before it serves.
 func (s *Service) OnEventsTx(h TxHook) { s.txHooks = append(s.txHooks, h) }
 
+// Option changes how NewService builds the service.
+type Option func(*Service)
+
+// WithSLA has every ticket change keep the ticket's SLA policy, due dates and clock in step
+// through x.
+func WithSLA(x SLA) Option { return func(s *Service) { s.sla = x } }
+
 // NewService returns the ticket service.
-func NewService(d *db.DB, c clock.Clock, bus *event.Bus, st *settings.Store) *Service {
-	return &Service{db: d, clock: c, bus: bus, settings: st}
+func NewService(d *db.DB, c clock.Clock, bus *event.Bus, st *settings.Store, opts ...Option) *Service {
+	s := &Service{db: d, clock: c, bus: bus, settings: st}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // change collects what one operation on a ticket writes besides the ticket row: timeline
@@ -115,7 +132,11 @@ func (s *Service) mutate(ctx context.Context, actor *auth.Actor, id int64, actio
 		if err != nil {
 			return fmt.Errorf("ticket: load %d: %w", id, err)
 		}
+		before := t
 		if err := fn(ctx, tx, &t, c); err != nil {
+			return err
+		}
+		if err := s.trackSLA(ctx, tx, &before, &t, c.now); err != nil {
 			return err
 		}
 		if err := s.write(ctx, tx, &t, c); err != nil {
@@ -136,30 +157,154 @@ func (s *Service) mutate(ctx context.Context, actor *auth.Actor, id int64, actio
 }
 
 func (s *Service) write(ctx context.Context, tx bun.Tx, t *Ticket, c *change) error {
+	if !c.finish(t) {
+		return nil // nothing changed: no row, no audit, no events
+	}
+	return s.writeAll(ctx, tx, []*Ticket{t}, []*change{c}, nil)
+}
+
+// finish completes a change before it is written: TicketUpdated when a field it covers
+// changed, and the ticket's new updated_at. It reports whether there is anything to write.
+func (c *change) finish(t *Ticket) bool {
 	if c.updated {
 		c.emit(event.TicketUpdated, nil)
 	}
 	if len(c.old) == 0 && len(c.activities) == 0 && len(c.events) == 0 && len(c.parts) == 0 {
-		return nil // nothing changed: no row, no audit, no events
+		return false
 	}
 	t.UpdatedAt = c.now
-	if _, err := tx.NewUpdate().Model(t).WherePK().ExcludeColumn("id", "created_at", "reference").Exec(ctx); err != nil {
-		return fmt.Errorf("ticket: update %d: %w", t.ID, err)
+	return true
+}
+
+// writeAll writes finished changes, changes[i] to tickets[i]: the rows (every column, or
+// only columns when it is not nil), then every timeline entry and every audit entry with one
+// statement each.
+func (s *Service) writeAll(ctx context.Context, tx bun.Tx, tickets []*Ticket, changes []*change, columns []string) error {
+	if err := updateRows(ctx, tx, tickets, columns); err != nil {
+		return err
 	}
-	if len(c.activities) > 0 {
-		if _, err := tx.NewInsert().Model(&c.activities).Exec(ctx); err != nil {
+	var activities []Activity
+	var audits []audit.Change
+	for i, t := range tickets {
+		c := changes[i]
+		activities = append(activities, c.activities...)
+		if len(c.parts) == 0 {
+			audits = append(audits, audit.Change{Actor: c.actor, Action: c.action, ResourceType: "ticket", ResourceID: t.ID, Old: c.old, New: c.new, At: c.now})
+		}
+		for _, p := range c.parts {
+			audits = append(audits, audit.Change{Actor: c.actor, Action: p.action, ResourceType: "ticket", ResourceID: t.ID, Old: p.old, New: p.new, At: c.now})
+		}
+	}
+	if len(activities) > 0 {
+		if _, err := tx.NewInsert().Model(&activities).Exec(ctx); err != nil {
 			return fmt.Errorf("ticket: write activities: %w", err)
 		}
 	}
-	if len(c.parts) == 0 {
-		return audit.Record(ctx, tx, c.actor, c.action, "ticket", t.ID, c.old, c.new, c.now)
+	return audit.RecordAll(ctx, tx, audits)
+}
+
+// mutateEach is mutate for many tickets in one transaction: it locks them in id order (so
+// two batches, or a batch and a single change, never wait on each other in a cycle), lets fn
+// change each one the actor may see, passing the others by as mutate would refuse them, and
+// writes every change, with its timeline, audit entries and transaction hooks; the events are
+// published after commit. An error from fn undoes the whole batch. One commit for many
+// changes is what lets a sweep record a thousand breaches in a fraction of a second.
+func (s *Service) mutateEach(ctx context.Context, actor *auth.Actor, ids []int64, action string, fn func(ctx context.Context, tx bun.Tx, t *Ticket, c *change) error) error {
+	if len(ids) == 0 {
+		return nil
 	}
-	for _, p := range c.parts {
-		if err := audit.Record(ctx, tx, c.actor, p.action, "ticket", t.ID, p.old, p.new, c.now); err != nil {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	var done []*change
+	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		done = nil
+		now := s.clock.Now()
+		var list []Ticket
+		if err := tx.NewRaw(`SELECT * FROM tickets WHERE id IN (?) ORDER BY id`+s.db.ForUpdate(), bun.In(ids)).Scan(ctx, &list); err != nil {
+			return fmt.Errorf("ticket: load %d tickets: %w", len(ids), err)
+		}
+		var changed []*Ticket
+		// Only the columns some change touched are written: SQLite rewrites the entries of
+		// every index over a column an UPDATE sets, whether its value changed or not.
+		columns := map[string]bool{}
+		for i := range list {
+			t := &list[i]
+			if !canSee(actor, t) {
+				continue
+			}
+			c := &change{actor: actor, now: now, action: action}
+			before := *t
+			if err := fn(ctx, tx, t, c); err != nil {
+				return err
+			}
+			if err := s.trackSLA(ctx, tx, &before, t, now); err != nil {
+				return err
+			}
+			if c.finish(t) {
+				changed, done = append(changed, t), append(done, c)
+				changedColumns(tx, &before, t, columns)
+			}
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		if err := s.writeAll(ctx, tx, changed, done, slices.Sorted(maps.Keys(columns))); err != nil {
 			return err
 		}
+		for i, t := range changed {
+			if err := s.runTxHooks(ctx, tx, t, done[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, c := range done {
+		s.publish(ctx, c)
 	}
 	return nil
+}
+
+// updateRows writes the tickets' rows: every column that may change, or only columns when it
+// is not nil. Many rows with known columns are written by one UPDATE … FROM (VALUES …) that
+// carries only those columns, so the statement stays small.
+func updateRows(ctx context.Context, tx bun.Tx, tickets []*Ticket, columns []string) error {
+	if columns == nil || len(tickets) == 1 {
+		for _, t := range tickets {
+			q := tx.NewUpdate().Model(t).WherePK()
+			if columns == nil {
+				q = q.ExcludeColumn("id", "created_at", "reference")
+			} else {
+				q = q.Column(columns...)
+			}
+			if _, err := q.Exec(ctx); err != nil {
+				return fmt.Errorf("ticket: update %d: %w", t.ID, err)
+			}
+		}
+		return nil
+	}
+	values := tx.NewValues(&tickets).Column(append([]string{"id"}, columns...)...)
+	q := tx.NewUpdate().With("_data", values).Model(&tickets).TableExpr("_data").Where("t.id = _data.id")
+	for _, c := range columns {
+		q = q.Set("? = _data.?", bun.Ident(c), bun.Ident(c))
+	}
+	if _, err := q.Exec(ctx); err != nil {
+		return fmt.Errorf("ticket: update %d tickets: %w", len(tickets), err)
+	}
+	return nil
+}
+
+// changedColumns adds to columns the name of every column whose value differs between
+// before and after.
+func changedColumns(tx bun.Tx, before, after *Ticket, columns map[string]bool) {
+	table := tx.Dialect().Tables().Get(reflect.TypeFor[Ticket]())
+	b, a := reflect.ValueOf(before).Elem(), reflect.ValueOf(after).Elem()
+	for _, f := range table.Fields {
+		if !columns[f.Name] && !reflect.DeepEqual(f.Value(b).Interface(), f.Value(a).Interface()) {
+			columns[f.Name] = true
+		}
+	}
 }
 
 // runTxHooks stamps the change's events with the ticket as it now is and hands them to the

@@ -246,6 +246,7 @@ func routeParams(t *testing.T, admin, customer *testdesk.Client, tk ticket) map[
 	// Only the guard matters for a delivery: no GET route names one.
 	params["delivery"] = "1"
 	params["webhook"] = id(admin.Do("POST", "/admin/webhooks", map[string]any{"url": "https://hooks.example.com/escalated", "events": []string{"ticket.created"}}))
+	params["sla_policy"] = id(admin.Do("POST", "/admin/sla-policies", slaPolicyBody("Standard", nil)))
 	params["workflow"] = id(admin.Do("POST", "/admin/workflows", map[string]any{
 		"name": "Triage", "trigger": "ticket.created", "actions": []map[string]any{{"type": "change_priority", "value": "high"}}}))
 	admin.Do("POST", tk.path("/note"), map[string]any{"body": "A note"}).Want(201)

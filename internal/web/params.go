@@ -96,6 +96,9 @@ func ticketFilter(r *http.Request, a *auth.Actor) (ticket.Filter, error) {
 	if b, ok := boolParam(&v, q.Get("sla_breached"), "sla_breached"); ok && b {
 		f.SLABreached = true
 	}
+	if b, ok := boolParam(&v, q.Get("snoozed"), "snoozed"); ok {
+		f.Snoozed = &b
+	}
 	f.DepartmentID = idParam(&v, q.Get("department_id"), "department_id")
 	f.TagID = idParam(&v, q.Get("tag"), "tag")
 	if t := q.Get("ticket_type"); t != "" {

@@ -39,6 +39,8 @@ func (s *Server) routeTable() []Route {
 		{"DELETE", "/agent/tickets/{ticket}/tags/{tag}", "escalated.agent.tickets.tags.destroy", staff("ticket.edit"), s.agentTicketTagRemove, back.saying("Tag removed.")},
 		// Each action of the macro is checked against its own permission by the service.
 		{"POST", "/agent/tickets/{ticket}/macro", "escalated.agent.tickets.macro", staff("ticket.view"), s.agentTicketMacro, back.saying("Macro applied.")},
+		{"POST", "/agent/tickets/{ticket}/snooze", "escalated.agent.tickets.snooze", staff("ticket.edit"), s.ticketSnooze, back.saying("Ticket snoozed.")},
+		{"POST", "/agent/tickets/{ticket}/unsnooze", "escalated.agent.tickets.unsnooze", staff("ticket.edit"), s.ticketUnsnooze, back.saying("Ticket woken.")},
 
 		// Attachments, authorized through the ticket or reply they belong to.
 		{"GET", "/attachments/{attachment}/download", "escalated.attachments.download", signedIn, s.attachmentDownload, noPage},
@@ -121,6 +123,16 @@ func (s *Server) adminRoutes() []Route {
 		{"PUT", "/admin/business-hours/{business_hour}", "escalated.admin.business-hours.update", staff("sla.manage"), s.adminBusinessHourUpdate, then("/admin/business-hours").saying("Business schedule saved.")},
 		{"PATCH", "/admin/business-hours/{business_hour}", "escalated.admin.business-hours.update", staff("sla.manage"), s.adminBusinessHourUpdate, then("/admin/business-hours").saying("Business schedule saved.")},
 		{"DELETE", "/admin/business-hours/{business_hour}", "escalated.admin.business-hours.destroy", staff("sla.manage"), s.adminBusinessHourDestroy, then("/admin/business-hours").saying("Business schedule deleted.")},
+
+		{"GET", "/admin/sla-policies", "escalated.admin.sla-policies.index", staff("sla.view"), s.adminSLAPolicyIndex, noPage},
+		{"POST", "/admin/sla-policies", "escalated.admin.sla-policies.store", staff("sla.manage"), s.adminSLAPolicyStore, then("/admin/sla-policies")},
+		{"GET", "/admin/sla-policies/{sla_policy}", "escalated.admin.sla-policies.show", staff("sla.view"), s.adminSLAPolicyShow, noPage},
+		{"PUT", "/admin/sla-policies/{sla_policy}", "escalated.admin.sla-policies.update", staff("sla.manage"), s.adminSLAPolicyUpdate, then("/admin/sla-policies")},
+		{"PATCH", "/admin/sla-policies/{sla_policy}", "escalated.admin.sla-policies.update", staff("sla.manage"), s.adminSLAPolicyUpdate, then("/admin/sla-policies")},
+		{"DELETE", "/admin/sla-policies/{sla_policy}", "escalated.admin.sla-policies.destroy", staff("sla.manage"), s.adminSLAPolicyDestroy, then("/admin/sla-policies")},
+
+		{"POST", "/admin/tickets/{ticket}/snooze", "escalated.admin.tickets.snooze", staff("ticket.edit"), s.ticketSnooze, back},
+		{"POST", "/admin/tickets/{ticket}/unsnooze", "escalated.admin.tickets.unsnooze", staff("ticket.edit"), s.ticketUnsnooze, back},
 
 		{"GET", "/admin/audit-log", "escalated.admin.audit-log", staff("audit.view"), s.adminAuditLogIndex, page("Escalated/Admin/AuditLog/Index", s.adminAuditLogPage)},
 		{"GET", "/admin/audit-logs", "escalated.admin.audit-logs.index", staff("audit.view"), s.adminAuditLogIndex, noPage},

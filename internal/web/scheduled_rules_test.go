@@ -36,3 +36,45 @@ func TestDeskRunsEscalationRulesBySchedule(t *testing.T) {
 		}
 	})
 }
+
+// TestDeskSweepsSLABySchedule: nobody calls the sweep; once the desk runs, its minutely job
+// finds the ticket past its due dates and records both breaches.
+func TestDeskSweepsSLABySchedule(t *testing.T) {
+	testdesk.Each(t, func(t *testing.T, d *testdesk.Desk) {
+		admin, customer := d.User("admin"), d.User("customer")
+		admin.Do("POST", "/admin/sla-policies", slaPolicyBody("Standard", nil)).Want(201)
+		tk := openAs(admin, customer, "Fast, please", map[string]any{"priority": "critical"})
+		created := admin.Do("GET", tk.path(""), nil).Want(200).Data()
+		if created["sla_policy_id"] == nil || created["first_response_due_at"] != "2026-03-02T10:15:00Z" ||
+			created["resolution_due_at"] != "2026-03-02T12:00:00Z" {
+			t.Fatalf("new ticket's SLA: %v", created)
+		}
+		d.Clock.Advance(3 * time.Hour)
+
+		ctx, stop := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- d.Run(ctx) }()
+		defer func() { stop(); <-done }()
+
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			shown := admin.Do("GET", tk.path(""), nil).Want(200).Data()
+			if shown["sla_first_response_breached"] == true && shown["sla_resolution_breached"] == true {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the SLA sweep did not record the breaches within 20s of Run starting: %v", shown)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		breaches := 0
+		for _, e := range d.Events.All() {
+			if e.Ticket.ID == tk.ID && e.Name == "SlaBreached" {
+				breaches++
+			}
+		}
+		if breaches != 2 {
+			t.Fatalf("%d SlaBreached events, want 2", breaches)
+		}
+	})
+}

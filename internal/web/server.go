@@ -49,6 +49,7 @@ type Deps struct {
 	Departments   *department.Service
 	Tags          *tag.Service
 	BusinessHours *sla.Schedules
+	SLAPolicies   *sla.Policies
 	Audit         *audit.Log
 	TwoFactor     *twofactor.Service
 	Rules         *rules.Service

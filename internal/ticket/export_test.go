@@ -1,0 +1,12 @@
+package ticket
+
+import (
+	"context"
+
+	"github.com/riverqueue/river"
+)
+
+// WorkWakeJob runs the wake-up job of a snoozed ticket as River would when it falls due.
+func (s *Service) WorkWakeJob(ctx context.Context, ticketID int64) error {
+	return (&wakeWorker{tickets: s}).Work(ctx, &river.Job[wakeArgs]{Args: wakeArgs{TicketID: ticketID}})
+}
