@@ -224,9 +224,10 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 	webhooks := webhook.NewService(d, o.clock, webhookBox, desk.settings, bg, o.logger)
 	webhooks.RegisterJobs()
 	desk.tickets.OnEventsTx(webhooks.EnqueueTx)
-	// The workflow actions snooze_ticket and send_webhook are not wired yet (Snoozer and
-	// Webhooks stay nil): their run-log entries say they are not available.
+	// The workflow action send_webhook is not wired yet (Webhooks stays nil): its run-log
+	// entries say it is not available.
 	desk.workflows = workflow.NewService(d, o.clock, desk.tickets, desk.rules, bg, o.logger)
+	desk.workflows.Snoozer = ticket.OpSnooze
 	autoclose.New(d, o.clock, desk.tickets, desk.settings, bg, o.logger)
 	desk.Tickets = &Tickets{desk: desk}
 	desk.Users = &Users{desk: desk}

@@ -206,3 +206,30 @@ func TestApplyRemovesTags(t *testing.T) {
 		wantErr(t, err, apperr.KindForbidden)
 	})
 }
+
+// TestOpSnoozeSnoozesInABatch: a workflow's snooze_ticket action snoozes through the same
+// rules as Snooze: the ticket is flagged until then with its timeline and audit entries, a
+// time in the past is refused, and a light agent may not snooze.
+func TestOpSnoozeSnoozesInABatch(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		customer, agent := e.user("customer"), e.user("agent")
+		tk := e.open(customer, "Waiting for parts")
+		until := e.clock.Now().Add(90 * time.Minute)
+		got, err := e.svc.Apply(e.ctx, agent, tk.ID, ticket.OpSnooze(until))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.SnoozedUntil == nil || !got.SnoozedUntil.Equal(until) || got.Status != ticket.StatusOpen {
+			t.Fatalf("ticket after snooze: until %v status %s", got.SnoozedUntil, got.Status)
+		}
+		if acts := e.activities(tk.ID); !slices.Contains(acts, "snoozed") {
+			t.Fatalf("activities %v lack snoozed", acts)
+		}
+		if _, err := e.svc.Apply(e.ctx, agent, tk.ID, ticket.OpSnooze(e.clock.Now().Add(-time.Minute))); err == nil {
+			t.Fatal("a snooze into the past was accepted")
+		}
+		if _, err := e.svc.Apply(e.ctx, e.user("light_agent"), tk.ID, ticket.OpSnooze(until)); err == nil {
+			t.Fatal("a light agent snoozed a ticket")
+		}
+	})
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/auth"
 	"github.com/escalated-dev/escalated-go/internal/jobs"
+	"github.com/escalated-dev/escalated-go/internal/settings"
 )
 
 // maxSnooze is the longest snooze: a ticket put away for longer is better closed.
@@ -43,32 +44,55 @@ func (s *Service) Snooze(ctx context.Context, actor *auth.Actor, ticketID int64,
 		return nil, err
 	}
 	return s.mutate(ctx, actor, ticketID, "ticket.snoozed", func(ctx context.Context, tx bun.Tx, t *Ticket, c *change) error {
-		var until time.Time
-		if in.Until != nil {
-			until = in.Until.UTC().Truncate(time.Microsecond)
-			switch {
-			case !until.After(c.now):
-				return apperr.Invalid("until", "The until time must be in the future.")
-			case until.Sub(c.now) > maxSnooze:
-				return apperr.Invalid("until", "A ticket may be snoozed for at most a year.")
-			}
-		} else {
-			until = c.now.Add(time.Duration(*in.DurationMinutes) * time.Minute)
+		until := in.Until
+		if until == nil {
+			end := c.now.Add(time.Duration(*in.DurationMinutes) * time.Minute)
+			until = &end
 		}
-		if !t.IsOpen {
-			return apperr.Conflict("Only open tickets can be snoozed.")
-		}
-		c.record("snoozed_until", t.SnoozedUntil, until)
-		t.SnoozedUntil = &until
-		c.updated = true
-		c.activity(t.ID, "snoozed", map[string]any{"until": until})
-		if s.jobs == nil {
-			return nil
-		}
-		// The wake-up is a job due at the snooze's end; one left over from an earlier
-		// snooze of the ticket finds it not yet due and does nothing.
-		return s.jobs.InsertTx(ctx, tx, wakeArgs{TicketID: t.ID}, &river.InsertOpts{ScheduledAt: until})
+		return s.snoozeUntil(ctx, tx, t, c, *until)
 	})
+}
+
+// OpSnooze snoozes the ticket until a time, as Snooze, within a batch (a workflow's
+// snooze_ticket action).
+func OpSnooze(until time.Time) Op {
+	return Op{
+		action: "ticket.snoozed",
+		check: func(actor *auth.Actor) error {
+			if !actor.Can("ticket.edit") {
+				return apperr.Forbidden("You may not snooze tickets.")
+			}
+			return nil
+		},
+		apply: func(ctx context.Context, s *Service, tx bun.Tx, t *Ticket, c *change, _ settings.Values) error {
+			return s.snoozeUntil(ctx, tx, t, c, until)
+		},
+	}
+}
+
+// snoozeUntil is one snooze: the ticket is flagged until that time and a wake-up job is
+// enqueued for it.
+func (s *Service) snoozeUntil(ctx context.Context, tx bun.Tx, t *Ticket, c *change, until time.Time) error {
+	until = until.UTC().Truncate(time.Microsecond)
+	switch {
+	case !until.After(c.now):
+		return apperr.Invalid("until", "The until time must be in the future.")
+	case until.Sub(c.now) > maxSnooze:
+		return apperr.Invalid("until", "A ticket may be snoozed for at most a year.")
+	}
+	if !t.IsOpen {
+		return apperr.Conflict("Only open tickets can be snoozed.")
+	}
+	c.record("snoozed_until", t.SnoozedUntil, until)
+	t.SnoozedUntil = &until
+	c.updated = true
+	c.activity(t.ID, "snoozed", map[string]any{"until": until})
+	if s.jobs == nil {
+		return nil
+	}
+	// The wake-up is a job due at the snooze's end; one left over from an earlier snooze of
+	// the ticket finds it not yet due and does nothing.
+	return s.jobs.InsertTx(ctx, tx, wakeArgs{TicketID: t.ID}, &river.InsertOpts{ScheduledAt: until})
 }
 
 // Unsnooze wakes a snoozed ticket now.
