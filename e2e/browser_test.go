@@ -332,8 +332,8 @@ func (p *Person) Choose(label, option string) {
 	sel := fieldJS(label)
 	p.do("choose "+option+" in "+label, chromedp.WaitVisible(sel), chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		value, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
-			const s = ` + string(sel) + `;
-			const o = s && [...s.options].find((o) => o.textContent.trim() === ` + js(option) + `);
+			const s = `+string(sel)+`;
+			const o = s && [...s.options].find((o) => o.textContent.trim() === `+js(option)+`);
 			return o ? o.value : '\u0000';
 		})()`))
 		if err != nil {
