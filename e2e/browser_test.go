@@ -131,6 +131,19 @@ func requireBrowser(t *testing.T) {
 	}
 }
 
+// eachDesk runs a scenario against a fresh desk on SQLite and on PostgreSQL (testdesk.Each),
+// after making sure there is a browser (skipping or failing before any desk starts). The
+// desk's fake clock is set to the wall clock, which the browser keeps, so the pages say
+// "just now" and not "8 months ago"; scenarios may still move it on with d.Clock.Advance.
+func eachDesk(t *testing.T, fn func(t *testing.T, d *testdesk.Desk)) {
+	t.Helper()
+	requireBrowser(t)
+	testdesk.Each(t, func(t *testing.T, d *testdesk.Desk) {
+		d.Clock.Set(time.Now())
+		fn(t, d)
+	})
+}
+
 // A Person is someone at a browser: a tab in a browser context (cookies, storage) of their
 // own, on one desk.
 type Person struct {

@@ -7,15 +7,26 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/testdesk"
 )
 
-// Each scenario runs on SQLite and on PostgreSQL (testdesk.Each) and saves screenshots of
-// the pages it checks. To add one, start it with requireBrowser(t) (so it skips without
-// Chromium before starting desks), then make people with NewPerson or Visitor.
+// Each scenario runs on SQLite and on PostgreSQL (eachDesk) and saves screenshots of the
+// pages it checks. To add one, wrap it in eachDesk (it skips without Chromium before starting
+// desks), make people with NewPerson (an account, signed out) or Visitor (no account), and
+// write what they do and what they should then see. A guest, for instance:
+//
+//	eachDesk(t, func(t *testing.T, d *testdesk.Desk) {
+//		guest := Visitor(t, d)
+//		guest.Visit("/guest/create")
+//		guest.Fill("Your name", "Lin")
+//		...
+//		guest.Click("Open ticket")
+//		guest.WaitPath("/guest/[A-Za-z0-9_-]+")
+//		guest.Screenshot("guest-ticket")
+//	})
 
 // A customer signs in through the sign-in page, opens a ticket, lands on it and finds it in
 // their list.
 func TestCustomerOpensTicket(t *testing.T) {
-	requireBrowser(t)
-	testdesk.Each(t, func(t *testing.T, d *testdesk.Desk) {
+	t.Parallel()
+	eachDesk(t, func(t *testing.T, d *testdesk.Desk) {
 		ada := NewPerson(t, d, "customer", "Ada Lovelace")
 		ada.SignIn()
 		ada.WaitPath("/tickets")
@@ -49,8 +60,8 @@ func TestCustomerOpensTicket(t *testing.T) {
 // An agent signs in, narrows the queue to one customer's ticket, opens it, replies and
 // resolves it; the customer then signs in and reads the reply.
 func TestAgentAnswersCustomer(t *testing.T) {
-	requireBrowser(t)
-	testdesk.Each(t, func(t *testing.T, d *testdesk.Desk) {
+	t.Parallel()
+	eachDesk(t, func(t *testing.T, d *testdesk.Desk) {
 		grace := NewPerson(t, d, "customer", "Grace Hopper")
 		ref := grace.API().Do("POST", "/tickets", map[string]any{"subject": "Moth in relay 70", "description": "Panel F stopped."}).Want(201).Data()["reference"].(string)
 		d.User("customer").Do("POST", "/tickets", map[string]any{"subject": "Printer on fire", "description": "Smoke everywhere."}).Want(201)
@@ -99,8 +110,8 @@ func TestAgentAnswersCustomer(t *testing.T) {
 
 // An admin creates a department through its form and finds it in the list.
 func TestAdminCreatesDepartment(t *testing.T) {
-	requireBrowser(t)
-	testdesk.Each(t, func(t *testing.T, d *testdesk.Desk) {
+	t.Parallel()
+	eachDesk(t, func(t *testing.T, d *testdesk.Desk) {
 		root := NewPerson(t, d, "admin", "Margaret Hamilton")
 		root.SignIn()
 		root.WaitPath("/agent/tickets/dashboard")
@@ -123,8 +134,8 @@ func TestAdminCreatesDepartment(t *testing.T) {
 // A customer who types another customer's ticket address gets the 404 page, and nothing of
 // the ticket.
 func TestCustomerCannotOpenOthersTicket(t *testing.T) {
-	requireBrowser(t)
-	testdesk.Each(t, func(t *testing.T, d *testdesk.Desk) {
+	t.Parallel()
+	eachDesk(t, func(t *testing.T, d *testdesk.Desk) {
 		owner := d.User("customer")
 		ref := owner.Do("POST", "/tickets", map[string]any{"subject": "My salary slip", "description": "Account 12345678."}).Want(201).Data()["reference"].(string)
 
