@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -351,5 +352,58 @@ func TestGuestWebhooks(t *testing.T) {
 		}
 		d.Anonymous().Do("POST", g.path("/reply"), map[string]any{"body": "hello"}).Want(201)
 		r.await(t, "reply.created", 0)
+	})
+}
+
+// The guest forms are cookie routes: cross-origin posts are refused, and once a session has
+// rendered a page its posts must carry its CSRF token, as /login's do.
+func TestGuestFormsAreProtected(t *testing.T) {
+	testdesk.Each(t, func(t *testing.T, d *testdesk.Desk) {
+		body := map[string]any{"name": "Dana", "email": "dana@example.org", "subject": "s", "description": "d"}
+		c := d.Anonymous()
+		c.Header.Set("Origin", "https://evil.example")
+		c.Do("POST", "/guest", body).Want(403)
+		c.Header = http.Header{}
+		c.Inertia("GET", "/guest/create", nil).Want(200)
+		c.Header.Set("X-XSRF-TOKEN", "forged")
+		c.Do("POST", "/guest", body).Want(419)
+		c.Header = http.Header{}
+		g := c.Do("POST", "/guest", body).Want(201).Data()
+		token := g["token"].(string)
+		c.Header.Set("X-XSRF-TOKEN", "forged")
+		c.Do("POST", "/guest/"+token+"/reply", map[string]any{"body": "hi"}).Want(419)
+		c.Header = http.Header{}
+		c.Header.Set("Sec-Fetch-Site", "cross-site")
+		c.Do("POST", "/guest/"+token+"/reply", map[string]any{"body": "hi"}).Want(403)
+	})
+}
+
+// Embedded in a host (its own identity resolver), the desk has no sign-in of its own, so no
+// `login` route: the guest pages still render, and work for someone the host has signed in
+// as they do for nobody.
+func TestGuestPagesEmbedded(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		var signedIn atomic.Bool
+		d := testdesk.New(t, url, escalated.WithIdentityResolver(func(r *http.Request) (*escalated.HostUser, error) {
+			if !signedIn.Load() {
+				return nil, nil
+			}
+			return &escalated.HostUser{ExternalID: "h1", Name: "Host Customer", Email: "host@example.org"}, nil
+		}))
+		c := d.Anonymous()
+		p := c.Inertia("GET", "/guest/create", nil).Want(200).Page()
+		z := ziggyOf(t, p)
+		if _, ok := z.Routes["login"]; ok {
+			t.Fatal("an embedded desk lists a login route")
+		}
+		if _, ok := z.Routes["escalated.guest.tickets.store"]; !ok {
+			t.Fatal("no guest store route in ziggy")
+		}
+		g := openGuest(t, c, "dana@example.org", "Embedded")
+		c.Inertia("GET", g.path(""), nil).Want(200)
+		signedIn.Store(true)
+		// Being someone in the host changes nothing about a guest's link.
+		c.Do("GET", g.path(""), nil).Want(200)
+		c.Do("POST", g.path("/reply"), map[string]any{"body": "from a host user"}).Want(201)
 	})
 }
