@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -84,7 +85,7 @@ func TestGuestTicketJSON(t *testing.T) {
 		if last["body"] != "Did that, still jammed." || last["author"].(map[string]any)["name"] != "Dana Okafor" {
 			t.Fatalf("staff see %v", last)
 		}
-		if got := d.Events.Names(g.ID); !strings.Contains(strings.Join(got, ","), "ReplyCreated,TicketUpdated") && !strings.Contains(strings.Join(got, ","), "ReplyCreated") {
+		if got := d.Events.Names(g.ID); !slices.Contains(got, "ReplyCreated") {
 			t.Fatalf("events %v", got)
 		}
 		// The audit log names the contact and the guest's address.
@@ -147,7 +148,6 @@ func TestGuestTicketInertia(t *testing.T) {
 		// prompt_signup has the page offer an account.
 		admin := d.User("admin")
 		admin.Do("POST", "/admin/settings", map[string]any{"guest_policy_mode": "prompt_signup"}).Want(200)
-		d.Clock.Advance(2 * time.Second) // past the settings cache
 		if p := b.Inertia("GET", "/guest/"+token, nil).Want(200).Page(); p.Props["prompt_signup"] != true {
 			t.Fatalf("prompt_signup %v", p.Props["prompt_signup"])
 		}
@@ -185,7 +185,6 @@ func TestGuestTokensAndSetting(t *testing.T) {
 
 		admin := d.User("admin")
 		admin.Do("POST", "/admin/settings", map[string]any{"guest_tickets_enabled": false}).Want(200)
-		d.Clock.Advance(2 * time.Second)
 		c.Do("GET", "/guest/create", nil).Want(404)
 		c.Inertia("GET", "/guest/create", nil).Want(404)
 		c.Do("POST", "/guest", map[string]any{"name": "A", "email": "a@example.org", "subject": "s", "description": "d"}).Want(404)
