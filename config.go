@@ -62,6 +62,11 @@ type RateLimits struct {
 	Login int `json:"login"`
 	// TwoFactor limits two-factor code checks per user; default 5.
 	TwoFactor int `json:"two_factor"`
+	// GuestCreate limits guest tickets opened per client address; default 5.
+	GuestCreate int `json:"guest_create"`
+	// GuestLookup limits guest-token look-ups (a guest's page, replies, downloads) per
+	// client address, failed ones included; default 30.
+	GuestLookup int `json:"guest_lookup"`
 }
 
 // SlaConfig is the SLA section of the configuration.
@@ -115,7 +120,7 @@ func DefaultConfig() Config {
 		},
 		Database:     "escalated.db",
 		MaxBodyBytes: 1 << 20,
-		RateLimits:   RateLimits{PerMinute: 300, Login: 10, TwoFactor: 5},
+		RateLimits:   RateLimits{PerMinute: 300, Login: 10, TwoFactor: 5, GuestCreate: 5, GuestLookup: 30},
 	}
 }
 
@@ -162,6 +167,8 @@ func (c Config) withDefaults() Config {
 		{&c.RateLimits.PerMinute, &d.RateLimits.PerMinute},
 		{&c.RateLimits.Login, &d.RateLimits.Login},
 		{&c.RateLimits.TwoFactor, &d.RateLimits.TwoFactor},
+		{&c.RateLimits.GuestCreate, &d.RateLimits.GuestCreate},
+		{&c.RateLimits.GuestLookup, &d.RateLimits.GuestLookup},
 	} {
 		if *l.v == 0 {
 			*l.v = *l.def
@@ -247,9 +254,11 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 		}
 	}
 	for k, p := range map[string]*int{
-		"ESCALATED_RATE_LIMIT_PER_MINUTE": &c.RateLimits.PerMinute,
-		"ESCALATED_RATE_LIMIT_LOGIN":      &c.RateLimits.Login,
-		"ESCALATED_RATE_LIMIT_TWO_FACTOR": &c.RateLimits.TwoFactor,
+		"ESCALATED_RATE_LIMIT_PER_MINUTE":   &c.RateLimits.PerMinute,
+		"ESCALATED_RATE_LIMIT_LOGIN":        &c.RateLimits.Login,
+		"ESCALATED_RATE_LIMIT_TWO_FACTOR":   &c.RateLimits.TwoFactor,
+		"ESCALATED_RATE_LIMIT_GUEST_CREATE": &c.RateLimits.GuestCreate,
+		"ESCALATED_RATE_LIMIT_GUEST_LOOKUP": &c.RateLimits.GuestLookup,
 	} {
 		if v := getenv(k); v != "" {
 			n, err := strconv.Atoi(v)

@@ -12,10 +12,11 @@ import (
 
 func TestSecurityConfigFromEnvironment(t *testing.T) {
 	env := map[string]string{
-		"ESCALATED_SECRET_KEY":            "k3y-from-the-environment-0123456789",
-		"ESCALATED_TRUSTED_PROXIES":       " 10.0.0.0/8, 192.0.2.1 ,",
-		"ESCALATED_RATE_LIMIT_PER_MINUTE": "600",
-		"ESCALATED_RATE_LIMIT_LOGIN":      "-1",
+		"ESCALATED_SECRET_KEY":              "k3y-from-the-environment-0123456789",
+		"ESCALATED_TRUSTED_PROXIES":         " 10.0.0.0/8, 192.0.2.1 ,",
+		"ESCALATED_RATE_LIMIT_PER_MINUTE":   "600",
+		"ESCALATED_RATE_LIMIT_LOGIN":        "-1",
+		"ESCALATED_RATE_LIMIT_GUEST_LOOKUP": "12",
 	}
 	cfg, err := escalated.LoadConfig("", func(k string) string { return env[k] })
 	if err != nil {
@@ -24,7 +25,7 @@ func TestSecurityConfigFromEnvironment(t *testing.T) {
 	if cfg.SecretKey != env["ESCALATED_SECRET_KEY"] || !slices.Equal(cfg.TrustedProxies, []string{"10.0.0.0/8", "192.0.2.1"}) {
 		t.Fatalf("secret key %q, proxies %q", cfg.SecretKey, cfg.TrustedProxies)
 	}
-	if want := (escalated.RateLimits{PerMinute: 600, Login: -1, TwoFactor: 5}); cfg.RateLimits != want {
+	if want := (escalated.RateLimits{PerMinute: 600, Login: -1, TwoFactor: 5, GuestCreate: 5, GuestLookup: 12}); cfg.RateLimits != want {
 		t.Fatalf("rate limits %+v, want %+v", cfg.RateLimits, want)
 	}
 
@@ -52,7 +53,7 @@ func TestNewRefusesBadSecurityConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer desk.Close()
-	if got := desk.Config().RateLimits; got != (escalated.RateLimits{PerMinute: 300, Login: 10, TwoFactor: 5}) {
+	if got := desk.Config().RateLimits; got != (escalated.RateLimits{PerMinute: 300, Login: 10, TwoFactor: 5, GuestCreate: 5, GuestLookup: 30}) {
 		t.Fatalf("default limits %+v", got)
 	}
 }

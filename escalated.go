@@ -26,6 +26,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/department"
 	"github.com/escalated-dev/escalated-go/internal/event"
+	"github.com/escalated-dev/escalated-go/internal/guest"
 	"github.com/escalated-dev/escalated-go/internal/jobs"
 	"github.com/escalated-dev/escalated-go/internal/report"
 	"github.com/escalated-dev/escalated-go/internal/rules"
@@ -245,6 +246,7 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 		Log:           o.logger,
 		Auth:          desk.auth,
 		Tickets:       desk.tickets,
+		Guests:        guest.NewService(d, o.clock, desk.tickets, desk.settings),
 		Settings:      desk.settings,
 		Departments:   department.NewService(d, o.clock),
 		Tags:          tag.NewService(d, o.clock),

@@ -17,19 +17,27 @@ type Actor interface {
 	ClientIP() string
 }
 
+// contactActor is an actor without an account who acts as a contact (a guest); the entry
+// records the contact.
+type contactActor interface {
+	ActorContactID() *int64
+}
+
 // Entry is one audit-log row.
 type Entry struct {
 	bun.BaseModel `bun:"table:audit_logs"`
 
-	ID           int64           `bun:"id,pk,autoincrement" json:"id"`
-	ActorID      *int64          `bun:"actor_id" json:"user_id"`
-	Action       string          `bun:"action" json:"action"`
-	ResourceType string          `bun:"resource_type" json:"auditable_type"`
-	ResourceID   *int64          `bun:"resource_id" json:"auditable_id"`
-	OldValues    json.RawMessage `bun:"old_values,type:text" json:"old_values"`
-	NewValues    json.RawMessage `bun:"new_values,type:text" json:"new_values"`
-	IPAddress    string          `bun:"ip_address" json:"ip_address"`
-	CreatedAt    time.Time       `bun:"created_at" json:"created_at"`
+	ID      int64  `bun:"id,pk,autoincrement" json:"id"`
+	ActorID *int64 `bun:"actor_id" json:"user_id"`
+	// ActorContactID is the contact a guest acted as; nil for users and the system.
+	ActorContactID *int64          `bun:"actor_contact_id" json:"contact_id"`
+	Action         string          `bun:"action" json:"action"`
+	ResourceType   string          `bun:"resource_type" json:"auditable_type"`
+	ResourceID     *int64          `bun:"resource_id" json:"auditable_id"`
+	OldValues      json.RawMessage `bun:"old_values,type:text" json:"old_values"`
+	NewValues      json.RawMessage `bun:"new_values,type:text" json:"new_values"`
+	IPAddress      string          `bun:"ip_address" json:"ip_address"`
+	CreatedAt      time.Time       `bun:"created_at" json:"created_at"`
 }
 
 // secretKeys are never written to the log in clear.
@@ -70,6 +78,9 @@ func RecordAll(ctx context.Context, db bun.IDB, changes []Change) error {
 		}
 		if c.ResourceID != 0 {
 			entries[i].ResourceID = &c.ResourceID
+		}
+		if ca, ok := c.Actor.(contactActor); ok {
+			entries[i].ActorContactID = ca.ActorContactID()
 		}
 	}
 	if _, err := db.NewInsert().Model(&entries).Exec(ctx); err != nil {

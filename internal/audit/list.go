@@ -35,9 +35,11 @@ type Filter struct {
 
 // Row is one entry as the admin list shows it, with the acting user's name.
 type Row struct {
-	ID           int64           `json:"id"`
-	UserID       *int64          `json:"user_id"`
-	User         *UserRef        `json:"user"`
+	ID     int64    `json:"id"`
+	UserID *int64   `json:"user_id"`
+	User   *UserRef `json:"user"`
+	// Contact is the contact a guest acted as (guest tickets); null otherwise.
+	Contact      *UserRef        `json:"contact"`
 	Action       string          `json:"action"`
 	ResourceType string          `json:"auditable_type"`
 	ResourceID   *int64          `json:"auditable_id"`
@@ -106,10 +108,14 @@ func (l *Log) List(ctx context.Context, v Viewer, f Filter) (*Page, error) {
 		CreatedAt    time.Time `bun:"created_at"`
 		UserName     *string   `bun:"user_name"`
 		UserEmail    *string   `bun:"user_email"`
+		ContactID    *int64    `bun:"actor_contact_id"`
+		ContactName  *string   `bun:"contact_name"`
+		ContactEmail *string   `bun:"contact_email"`
 	}
 	err := l.db.R.NewRaw(`SELECT a.id, a.actor_id, a.action, a.resource_type, a.resource_id,
-			a.old_values, a.new_values, a.ip_address, a.created_at, u.name AS user_name, u.email AS user_email
-		FROM audit_logs a LEFT JOIN users u ON u.id = a.actor_id`+where+`
+			a.old_values, a.new_values, a.ip_address, a.created_at, u.name AS user_name, u.email AS user_email,
+			a.actor_contact_id, c.name AS contact_name, c.email AS contact_email
+		FROM audit_logs a LEFT JOIN users u ON u.id = a.actor_id LEFT JOIN contacts c ON c.id = a.actor_contact_id`+where+`
 		ORDER BY a.created_at DESC, a.id DESC LIMIT ? OFFSET ?`,
 		append(args, f.PerPage, (f.Page-1)*f.PerPage)...).Scan(ctx, &rows)
 	if err != nil {
@@ -124,6 +130,9 @@ func (l *Log) List(ctx context.Context, v Viewer, f Filter) (*Page, error) {
 		}
 		if r.ActorID != nil && r.UserName != nil {
 			row.User = &UserRef{ID: *r.ActorID, Name: *r.UserName, Email: *r.UserEmail}
+		}
+		if r.ContactID != nil && r.ContactName != nil {
+			row.Contact = &UserRef{ID: *r.ContactID, Name: *r.ContactName, Email: *r.ContactEmail}
 		}
 		out.Items = append(out.Items, row)
 	}

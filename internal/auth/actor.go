@@ -12,6 +12,31 @@ type Actor struct {
 	IP string
 	// TokenID is the API token the actor authenticated with; 0 for a session or the system.
 	TokenID int64
+	// Guest marks someone without an account who acts through a guest ticket's magic link.
+	// A guest holds no permission and is neither staff nor customer: they may act on the one
+	// ticket their token opens (GuestTicketID) and, before it exists, create it.
+	Guest bool
+	// ContactID is the guest's contact, once known; the audit log and the timeline name it.
+	ContactID int64
+	// GuestTicketID is the ticket the guest's token opens; 0 while they create one.
+	GuestTicketID int64
+}
+
+// NewGuest is the actor of a guest acting from the client address ip.
+func NewGuest(ip string) *Actor {
+	return &Actor{Name: "Guest", Guest: true, IP: ip}
+}
+
+// IsGuest reports whether the actor is a guest acting through a magic link.
+func (a *Actor) IsGuest() bool { return a != nil && a.Guest }
+
+// ActorContactID returns the contact a guest acts as, or nil for everyone else.
+func (a *Actor) ActorContactID() *int64 {
+	if !a.IsGuest() || a.ContactID == 0 {
+		return nil
+	}
+	id := a.ContactID
+	return &id
 }
 
 // System is the actor for work the desk does by itself (rules, schedules). It holds every
@@ -21,10 +46,12 @@ func System() *Actor {
 }
 
 // IsCustomer reports whether the actor is a requester rather than staff.
-func (a *Actor) IsCustomer() bool { return a != nil && a.Role == RoleCustomer }
+func (a *Actor) IsCustomer() bool { return a != nil && !a.Guest && a.Role == RoleCustomer }
 
 // IsAgent reports whether the actor is staff of any kind (agent, light agent, admin, custom).
-func (a *Actor) IsAgent() bool { return a != nil && a.Role != RoleCustomer && a.Role != "" }
+func (a *Actor) IsAgent() bool {
+	return a != nil && !a.Guest && a.Role != RoleCustomer && a.Role != ""
+}
 
 // IsAdmin reports whether the actor has the admin role.
 func (a *Actor) IsAdmin() bool { return a != nil && a.Role == RoleAdmin }
@@ -34,7 +61,7 @@ func (a *Actor) IsLightAgent() bool { return a != nil && a.Role == RoleLightAgen
 
 // Can reports whether the actor holds permission p.
 func (a *Actor) Can(p string) bool {
-	if a == nil || a.Role == RoleCustomer {
+	if a == nil || a.Guest || a.Role == RoleCustomer {
 		return false
 	}
 	return a.Permissions["*"] || a.Permissions[p]
@@ -42,7 +69,7 @@ func (a *Actor) Can(p string) bool {
 
 // PermissionList returns the actor's permissions, or ["*"] for all of them.
 func (a *Actor) PermissionList() []string {
-	if a == nil {
+	if a == nil || a.Guest {
 		return []string{}
 	}
 	if a.Permissions["*"] {
@@ -59,7 +86,7 @@ func (a *Actor) PermissionList() []string {
 
 // ActorID returns the user id for foreign keys, or nil for the system.
 func (a *Actor) ActorID() *int64 {
-	if a == nil || a.UserID == 0 {
+	if a == nil || a.Guest || a.UserID == 0 {
 		return nil
 	}
 	id := a.UserID

@@ -86,7 +86,7 @@ func attach(ctx context.Context, tx bun.Tx, ticketID int64, replyID *int64, file
 }
 
 // Attachment returns an attachment the actor may download. Staff who may view tickets get
-// any; the ticket's requester gets those on the ticket itself and on public replies, never
+// any; the ticket's requester (or the guest its token opens it to) gets those on the ticket itself and on public replies, never
 // those on internal notes. Anything else is not found.
 func (s *Service) Attachment(ctx context.Context, actor *auth.Actor, id int64) (*Attachment, error) {
 	q := s.db.R.NewSelect().TableExpr("attachments AS a").ColumnExpr("a.*").
@@ -97,7 +97,13 @@ func (s *Service) Attachment(ctx context.Context, actor *auth.Actor, id int64) (
 		if actor == nil {
 			return nil, apperr.NotFound("Attachment")
 		}
-		q = q.Where("t.requester_id = ?", actor.UserID).Where("(a.reply_id IS NULL OR r.is_internal_note = FALSE)")
+		if actor.IsGuest() {
+			// A guest's token opens one ticket.
+			q = q.Where("t.id = ?", actor.GuestTicketID)
+		} else {
+			q = q.Where("t.requester_id = ?", actor.UserID)
+		}
+		q = q.Where("(a.reply_id IS NULL OR r.is_internal_note = FALSE)")
 	}
 	var found []Attachment
 	if err := q.Scan(ctx, &found); err != nil {

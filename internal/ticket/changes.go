@@ -53,7 +53,7 @@ func checkReply(actor *auth.Actor, in ReplyInput) error {
 		return err
 	}
 	switch {
-	case actor.IsCustomer() && in.IsInternalNote:
+	case (actor.IsCustomer() || actor.IsGuest()) && in.IsInternalNote:
 		return apperr.Forbidden("Customers cannot add internal notes.")
 	case actor.IsAgent() && in.IsInternalNote && !actor.Can("reply.create_internal"):
 		return apperr.Forbidden("You may not add internal notes.")
@@ -72,11 +72,15 @@ func replyAction(in ReplyInput) string {
 
 func (s *Service) addReply(ctx context.Context, tx bun.Tx, t *Ticket, c *change, in ReplyInput, cfg settings.Values) (*Reply, error) {
 	actor := c.actor
-	r := &Reply{TicketID: t.ID, AuthorID: actor.ActorID(), Body: in.Body, IsInternalNote: in.IsInternalNote, CreatedAt: c.now, UpdatedAt: c.now}
+	r := &Reply{TicketID: t.ID, AuthorID: actor.ActorID(), ContactID: actor.ActorContactID(), Body: in.Body,
+		IsInternalNote: in.IsInternalNote, CreatedAt: c.now, UpdatedAt: c.now}
 	if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
 		return nil, fmt.Errorf("ticket: insert reply: %w", err)
 	}
 	r.Author = &Person{ID: actor.UserID, Name: actor.Name}
+	if actor.IsGuest() {
+		r.Author = &Person{ID: actor.ContactID, Name: actor.Name}
+	}
 	files, err := attach(ctx, tx, t.ID, &r.ID, in.Attachments, c.now)
 	if err != nil {
 		return nil, err
@@ -96,7 +100,9 @@ func (s *Service) addReply(ctx context.Context, tx bun.Tx, t *Ticket, c *change,
 	if actor.IsAgent() && t.FirstResponseAt == nil {
 		t.FirstResponseAt = &c.now
 	}
-	if actor.IsCustomer() {
+	// A guest is the requester answering through their magic link: their reply is a
+	// customer's reply.
+	if actor.IsCustomer() || actor.IsGuest() {
 		if t.SnoozedUntil != nil {
 			unsnooze(t, c, "customer_reply")
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -33,6 +34,22 @@ type CreateInput struct {
 	RequesterName  string `json:"requester_name"`
 	// Attachments are files already in storage, recorded on the ticket.
 	Attachments []File `json:"-"`
+	// Guest opens the ticket for someone without an account; the actor must be a guest
+	// (auth.NewGuest), and a guest must give it.
+	Guest *GuestRequester `json:"-"`
+}
+
+// GuestRequester is who asks for help through the guest form.
+type GuestRequester struct {
+	Name  string
+	Email string
+	// LinkCustomer also makes the active customer account with that email, if there is
+	// one, the ticket's requester (guest_policy_mode guest_user). Staff accounts are never
+	// linked, and no account is created.
+	LinkCustomer bool
+	// Stored runs in the transaction once the ticket is written; the guest package stores
+	// the ticket's token there, so a guest ticket never exists without its link.
+	Stored func(ctx context.Context, tx bun.Tx, t *Ticket) error
 }
 
 // Create opens a ticket. Its reference is the configured prefix and the zero-padded id, so
@@ -41,8 +58,16 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput)
 	if actor.IsAgent() && !actor.Can("ticket.create") {
 		return nil, apperr.Forbidden("You may not create tickets.")
 	}
-	if !actor.IsAgent() && !actor.IsCustomer() {
+	if !actor.IsAgent() && !actor.IsCustomer() && !actor.IsGuest() {
 		return nil, apperr.Unauthenticated()
+	}
+	if actor.IsGuest() != (in.Guest != nil) {
+		return nil, apperr.Forbidden("Guest tickets are opened by guests, through the guest form.")
+	}
+	if actor.IsGuest() {
+		// The guest acts as their contact once it is known; the caller's actor stays as it is.
+		g := *actor
+		actor = &g
 	}
 	cfg, err := s.setting(ctx)
 	if err != nil {
@@ -84,6 +109,20 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput)
 		}
 		checkText(&v, "requester_name", in.RequesterName, false, maxSubject)
 	}
+	var guestEmail string
+	if in.Guest != nil {
+		guestEmail = strings.TrimSpace(in.Guest.Email)
+		checkText(&v, "name", in.Guest.Name, true, maxSubject)
+		switch {
+		case guestEmail == "":
+			v.Add("email", "The email field is required.")
+		case !contact.ValidEmail(guestEmail):
+			v.Add("email", "The email must be a valid email address.")
+		}
+		if in.RequesterID != nil || in.RequesterEmail != "" || in.RequesterName != "" || len(in.TagIDs) > 0 {
+			return nil, apperr.Forbidden("Guests open tickets for themselves.")
+		}
+	}
 	checkFiles(&v, in.Attachments)
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -114,6 +153,11 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput)
 			}
 			t.RequesterID, t.ContactID = ref.UserID, ref.ContactID
 		}
+		if in.Guest != nil {
+			if err := guestRequester(ctx, tx, actor, t, in.Guest, guestEmail, now); err != nil {
+				return err
+			}
+		}
 		if err := s.trackSLA(ctx, tx, nil, t, now); err != nil {
 			return err
 		}
@@ -133,6 +177,11 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput)
 		if _, err := attach(ctx, tx, t.ID, nil, in.Attachments, now); err != nil {
 			return err
 		}
+		if in.Guest != nil && in.Guest.Stored != nil {
+			if err := in.Guest.Stored(ctx, tx, t); err != nil {
+				return err
+			}
+		}
 		c.emit(event.TicketCreated, map[string]any{"channel": t.Channel})
 		err = audit.Record(ctx, tx, actor, "ticket.created", "ticket", t.ID, nil, map[string]any{
 			"subject": t.Subject, "status": t.Status, "priority": t.Priority, "department_id": t.DepartmentID,
@@ -147,6 +196,35 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput)
 	}
 	s.publish(ctx, c)
 	return t, nil
+}
+
+// guestRequester makes the contact for the guest's email the ticket's requester, and the
+// guest act as that contact. An unverified address never makes anyone's account the
+// requester, except an active customer's under guest_user (LinkCustomer), which is also
+// recorded on the contact.
+func guestRequester(ctx context.Context, tx bun.Tx, actor *auth.Actor, t *Ticket, g *GuestRequester, email string, now time.Time) error {
+	ct, err := contact.FindOrCreate(ctx, tx, email, g.Name, now)
+	if err != nil {
+		return err
+	}
+	t.ContactID, t.RequesterID = &ct.ID, nil
+	actor.ContactID, actor.Name = ct.ID, ct.Name
+	if !g.LinkCustomer {
+		return nil
+	}
+	var users []int64
+	err = tx.NewRaw(`SELECT id FROM users WHERE lower(email) = lower(?) AND role = ? AND is_active = TRUE`, email, auth.RoleCustomer).Scan(ctx, &users)
+	if err != nil {
+		return fmt.Errorf("ticket: find the guest's account: %w", err)
+	}
+	if len(users) == 0 {
+		return nil
+	}
+	t.RequesterID = &users[0]
+	if _, err := tx.NewRaw(`UPDATE contacts SET user_id = ?, updated_at = ? WHERE id = ? AND user_id IS NULL`, users[0], now, ct.ID).Exec(ctx); err != nil {
+		return fmt.Errorf("ticket: link the guest's contact: %w", err)
+	}
+	return nil
 }
 
 // checkRefs turns references to rows that do not exist into validation errors, so a bad id

@@ -147,13 +147,15 @@ type Attachment struct {
 type Activity struct {
 	bun.BaseModel `bun:"table:ticket_activities"`
 
-	ID         int64           `bun:"id,pk,autoincrement" json:"id"`
-	TicketID   int64           `bun:"ticket_id" json:"ticket_id"`
-	Type       string          `bun:"type" json:"type"`
-	CauserID   *int64          `bun:"causer_id" json:"causer_id"`
-	Properties json.RawMessage `bun:"properties,type:text" json:"properties"`
-	CreatedAt  time.Time       `bun:"created_at" json:"created_at"`
-	Causer     *Person         `bun:"-" json:"causer"`
+	ID       int64  `bun:"id,pk,autoincrement" json:"id"`
+	TicketID int64  `bun:"ticket_id" json:"ticket_id"`
+	Type     string `bun:"type" json:"type"`
+	CauserID *int64 `bun:"causer_id" json:"causer_id"`
+	// CauserContactID is the contact of a guest who caused the entry.
+	CauserContactID *int64          `bun:"causer_contact_id" json:"-"`
+	Properties      json.RawMessage `bun:"properties,type:text" json:"properties"`
+	CreatedAt       time.Time       `bun:"created_at" json:"created_at"`
+	Causer          *Person         `bun:"-" json:"causer"`
 }
 
 func isOneOf(v string, list []string) bool {

@@ -254,10 +254,10 @@ func (r summaryRow) summary(now time.Time) Summary {
 	return s
 }
 
-// Get returns one ticket with its replies, attachments and timeline. Customers never see
-// internal notes or the timeline.
+// Get returns one ticket with its replies, attachments and timeline. Customers and guests
+// never see internal notes or the timeline.
 func (s *Service) Get(ctx context.Context, actor *auth.Actor, id int64) (*Detail, error) {
-	return s.get(ctx, actor, id, actor.IsCustomer())
+	return s.get(ctx, actor, id, actor.IsCustomer() || actor.IsGuest())
 }
 
 // GetForRequester is Get as the requester sees the ticket, even when they are staff: no
@@ -315,35 +315,31 @@ func (s *Service) get(ctx context.Context, actor *auth.Actor, id int64, requeste
 	return d, nil
 }
 
-// fillPeople attaches author and causer names, and each reply's attachments.
+// fillPeople attaches author and causer names, and each reply's attachments. A guest's
+// replies and timeline entries are named after their contact.
 func (s *Service) fillPeople(ctx context.Context, d *Detail) error {
-	ids := map[int64]bool{}
+	ids, contactIDs := map[int64]bool{}, map[int64]bool{}
 	for _, r := range d.Replies {
 		if r.AuthorID != nil {
 			ids[*r.AuthorID] = true
+		} else if r.ContactID != nil {
+			contactIDs[*r.ContactID] = true
 		}
 	}
 	for _, a := range d.Activities {
 		if a.CauserID != nil {
 			ids[*a.CauserID] = true
+		} else if a.CauserContactID != nil {
+			contactIDs[*a.CauserContactID] = true
 		}
 	}
-	names := map[int64]string{}
-	if len(ids) > 0 {
-		list := make([]int64, 0, len(ids))
-		for id := range ids {
-			list = append(list, id)
-		}
-		var people []struct {
-			ID   int64  `bun:"id"`
-			Name string `bun:"name"`
-		}
-		if err := s.db.R.NewRaw(`SELECT id, name FROM users WHERE id IN (?)`, bun.In(list)).Scan(ctx, &people); err != nil {
-			return fmt.Errorf("ticket: people: %w", err)
-		}
-		for _, p := range people {
-			names[p.ID] = p.Name
-		}
+	names, err := s.namesOf(ctx, "users", ids)
+	if err != nil {
+		return err
+	}
+	contactNames, err := s.namesOf(ctx, "contacts", contactIDs)
+	if err != nil {
+		return err
 	}
 	byReply := map[int64][]Attachment{}
 	for _, a := range d.Attachments {
@@ -357,16 +353,45 @@ func (s *Service) fillPeople(ctx context.Context, d *Detail) error {
 		if r.Attachments == nil {
 			r.Attachments = []Attachment{}
 		}
-		if r.AuthorID != nil {
+		switch {
+		case r.AuthorID != nil:
 			r.Author = &Person{ID: *r.AuthorID, Name: names[*r.AuthorID]}
+		case r.ContactID != nil:
+			r.Author = &Person{ID: *r.ContactID, Name: contactNames[*r.ContactID]}
 		}
 	}
 	for i := range d.Activities {
-		if a := &d.Activities[i]; a.CauserID != nil {
+		switch a := &d.Activities[i]; {
+		case a.CauserID != nil:
 			a.Causer = &Person{ID: *a.CauserID, Name: names[*a.CauserID]}
+		case a.CauserContactID != nil:
+			a.Causer = &Person{ID: *a.CauserContactID, Name: contactNames[*a.CauserContactID]}
 		}
 	}
 	return nil
+}
+
+// namesOf reads the names of the rows of table (users or contacts) with the given ids.
+func (s *Service) namesOf(ctx context.Context, table string, ids map[int64]bool) (map[int64]string, error) {
+	names := map[int64]string{}
+	if len(ids) == 0 {
+		return names, nil
+	}
+	list := make([]int64, 0, len(ids))
+	for id := range ids {
+		list = append(list, id)
+	}
+	var people []struct {
+		ID   int64  `bun:"id"`
+		Name string `bun:"name"`
+	}
+	if err := s.db.R.NewRaw(`SELECT id, name FROM `+table+` WHERE id IN (?)`, bun.In(list)).Scan(ctx, &people); err != nil {
+		return nil, fmt.Errorf("ticket: people: %w", err)
+	}
+	for _, p := range people {
+		names[p.ID] = p.Name
+	}
+	return names, nil
 }
 
 // Stats are the agent dashboard's counts.

@@ -101,7 +101,8 @@ func (c *change) activity(ticketID int64, typ string, props map[string]any) {
 	if err != nil || props == nil {
 		b = []byte("{}")
 	}
-	c.activities = append(c.activities, Activity{TicketID: ticketID, Type: typ, CauserID: c.actor.ActorID(), Properties: b, CreatedAt: c.now})
+	c.activities = append(c.activities, Activity{TicketID: ticketID, Type: typ, CauserID: c.actor.ActorID(),
+		CauserContactID: c.actor.ActorContactID(), Properties: b, CreatedAt: c.now})
 }
 
 func (c *change) emit(name string, data map[string]any) {
@@ -332,9 +333,12 @@ func (s *Service) publish(ctx context.Context, c *change) {
 	}
 }
 
-// canSee is the visibility rule: customers see the tickets they requested, staff need
-// ticket.view.
+// canSee is the visibility rule: customers see the tickets they requested, a guest the one
+// ticket their token opened, staff need ticket.view.
 func canSee(a *auth.Actor, t *Ticket) bool {
+	if a.IsGuest() {
+		return a.GuestTicketID != 0 && a.GuestTicketID == t.ID
+	}
 	if a.IsCustomer() {
 		return t.RequesterID != nil && *t.RequesterID == a.UserID
 	}

@@ -27,6 +27,11 @@ func (s *Server) attachmentDownload(w http.ResponseWriter, r *http.Request, a *a
 	if err != nil {
 		return err
 	}
+	return s.sendAttachment(w, r, att)
+}
+
+// sendAttachment sends a stored file as a download.
+func (s *Server) sendAttachment(w http.ResponseWriter, r *http.Request, att *ticket.Attachment) error {
 	file, err := s.Storage.Open(r.Context(), att.StorageKey)
 	if errors.Is(err, fs.ErrNotExist) {
 		s.Log.Error("escalated: attachment file is missing", "attachment", att.ID, "key", att.StorageKey)

@@ -254,7 +254,14 @@ func routeParams(t *testing.T, admin, customer *testdesk.Client, tk ticket) map[
 	params["attachment"] = fmt.Sprint(attachmentsOf(reply["attachments"])[0]["id"])
 	params["path..."] = builtEntry(t)
 	params["$"] = ""
-	params["token"] = id(admin.Do("POST", "/admin/api-tokens", map[string]any{"name": "fixture", "abilities": []string{"ticket.view"}}))
+	// {token} is a guest ticket's token (the guest routes); the one route that names an API
+	// token by {token}, DELETE /admin/api-tokens/{token}, is never walked with GET, and its
+	// guard answers before the value is read. The guest ticket holds a file of its own.
+	guest := post(admin, "/guest", [][2]string{{"name", "Walker"}, {"email", "walker@example.test"}, {"subject", "Guest"}, {"description", "A guest's"}},
+		upload{name: "g.txt", content: "guest file"}).Want(201).Data()
+	params["token"] = guest["token"].(string)
+	shown := admin.Do("GET", "/guest/"+params["token"], nil).Want(200).Data()
+	params["guest_attachment"] = fmt.Sprint(attachmentsOf(shown["attachments"])[0]["id"])
 
 	params["reference"] = tk.Ref
 	return params

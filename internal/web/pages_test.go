@@ -101,6 +101,7 @@ func TestEveryPageMatchesTheContract(t *testing.T) {
 			"automation": id(admin.Do("POST", "/admin/automations", map[string]any{
 				"name": "Stale", "conditions": []map[string]any{{"field": "hours_since_updated", "operator": ">", "value": 48}}, "actions": []map[string]any{{"type": "change_priority", "value": "low"}}})),
 		}
+		params["token"] = admin.Do("POST", "/guest", map[string]any{"name": "Dana", "email": "dana@example.test", "subject": "Guest", "description": "x"}).Want(201).Data()["token"].(string)
 		check := func(label string, p testdesk.Page, component string) {
 			t.Helper()
 			if p.Component != component {
@@ -169,6 +170,7 @@ func TestEveryPageMatchesTheContract(t *testing.T) {
 			"Escalated/Admin/EscalationRules/Index", "Escalated/Admin/EscalationRules/Form",
 			"Escalated/Admin/Automations/Index", "Escalated/Admin/Automations/Form", "Escalated/Admin/Macros/Index",
 			"Escalated/Admin/AuditLog/Index", "Escalated/Auth/TwoFactorChallenge", "Escalated/Auth/Login", "Escalated/Error",
+			"Escalated/Guest/Create", "Escalated/Guest/Show",
 		} {
 			if !rendered[want] {
 				t.Errorf("no route renders %s", want)

@@ -21,6 +21,11 @@ type RateLimits struct {
 	// TwoFactor limits two-factor code checks (sign-in verification, enrolment, turning it
 	// off) per user.
 	TwoFactor int
+	// GuestCreate limits guest tickets opened per client address.
+	GuestCreate int
+	// GuestLookup limits requests that look a guest token up (the guest's page, replies,
+	// downloads) per client address, found or not, so tokens cannot be guessed at speed.
+	GuestLookup int
 }
 
 // limitClass is the rate limit a route counts against; routes.go declares it on the guard.
@@ -30,6 +35,8 @@ const (
 	limitGeneral limitClass = iota
 	limitLogin
 	limitTwoFactor
+	limitGuestCreate
+	limitGuestLookup
 	limitClasses // the number of classes
 )
 
@@ -45,6 +52,10 @@ func (l RateLimits) perMinute(c limitClass) int {
 		return l.Login
 	case limitTwoFactor:
 		return l.TwoFactor
+	case limitGuestCreate:
+		return l.GuestCreate
+	case limitGuestLookup:
+		return l.GuestLookup
 	}
 	return l.PerMinute
 }
@@ -140,14 +151,15 @@ func (s *Server) rateLimit(w http.ResponseWriter, c limitClass, key string) erro
 }
 
 // limitKey is whose bucket a request of class c spends: the signed-in user's (or the user
-// halfway through signing in), else the client address's. Sign-in attempts always count
-// against the address; the sign-in handler adds the email's bucket itself.
+// halfway through signing in), else the client address's. Sign-in attempts and the guest
+// routes always count against the address; the sign-in handler adds the email's bucket
+// itself.
 func limitKey(c limitClass, ip string, who identity) string {
 	user := who.pending
 	if who.actor != nil {
 		user = who.actor.UserID
 	}
-	if c == limitLogin || user == 0 {
+	if c == limitLogin || c == limitGuestCreate || c == limitGuestLookup || user == 0 {
 		return "ip:" + ip
 	}
 	return "user:" + strconv.FormatInt(user, 10)

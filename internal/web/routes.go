@@ -22,6 +22,16 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/tickets/{ticket}/close", "escalated.customer.tickets.close", signedIn, s.customerTicketClose, back.saying("Ticket closed.")},
 		{"POST", "/tickets/{ticket}/reopen", "escalated.customer.tickets.reopen", signedIn, s.customerTicketReopen, back.saying("Ticket reopened.")},
 
+		// Guests: a ticket without an account, reached through its magic link. Every guest
+		// route is a 404 while guest_tickets_enabled is off. Opening a ticket and anything
+		// that looks a token up count against their own, tighter, per-address limits, failed
+		// look-ups included.
+		{"GET", "/guest/create", "escalated.guest.tickets.create", public, nil, page("Escalated/Guest/Create", s.guestCreatePage)},
+		{"POST", "/guest", "escalated.guest.tickets.store", public.limit(limitGuestCreate), s.guestTicketStore, then("/guest/{token}").saying("Ticket created. Keep this page's address: it is your private link to the ticket.")},
+		{"GET", "/guest/{token}", "escalated.guest.tickets.show", public.limit(limitGuestLookup), s.guestTicketShow, page("Escalated/Guest/Show", s.guestShowPage)},
+		{"POST", "/guest/{token}/reply", "escalated.guest.tickets.reply", public.limit(limitGuestLookup), s.guestTicketReply, back.saying("Reply sent.")},
+		{"GET", "/guest/{token}/attachments/{guest_attachment}", "escalated.guest.attachments.download", public.limit(limitGuestLookup), s.guestAttachmentDownload, noPage},
+
 		// Agents: the queue and work on tickets.
 		{"GET", "/agent", "escalated.agent.dashboard", staff("ticket.view"), s.agentDashboard, page("Escalated/Agent/Dashboard", s.agentDashboardPage)},
 		{"GET", "/agent/tickets/dashboard", "escalated.agent.tickets.dashboard", staff("ticket.view"), s.agentDashboard, page("Escalated/Agent/Dashboard", s.agentDashboardPage)},

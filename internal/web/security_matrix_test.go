@@ -89,6 +89,22 @@ func TestSecurityMatrix(t *testing.T) {
 				expect("anonymous", d.Anonymous(), 401)
 			}
 			switch g.Kind {
+			case "public":
+				// A guest route answers a token that opens nothing as a thing that is not
+				// there, whoever asks; the token is the only credential it takes.
+				if strings.Contains(rt.Path, "{token}") {
+					wrong := strings.Replace(rt.Path, "{token}", strings.Repeat("Z", 64), 1)
+					for strings.Contains(wrong, "{") {
+						open, end := strings.Index(wrong, "{"), strings.Index(wrong, "}")
+						wrong = wrong[:open] + params[wrong[open+1:end]] + wrong[end+1:]
+					}
+					for who, c := range map[string]*testdesk.Client{"anonymous": d.Anonymous(), "a customer": other, "an admin": admin} {
+						if got := c.Do(rt.Method, wrong, body); got.Status != 404 {
+							t.Errorf("%s %s with a wrong token as %s: %d, want 404", rt.Method, rt.Path, who, got.Status)
+						}
+						checked++
+					}
+				}
 			case "user":
 				// Someone else's object is not there at all.
 				if strings.Contains(rt.Path, "{ticket}") || strings.Contains(rt.Path, "{attachment}") {

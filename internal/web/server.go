@@ -20,6 +20,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/department"
+	"github.com/escalated-dev/escalated-go/internal/guest"
 	"github.com/escalated-dev/escalated-go/internal/inertia"
 	"github.com/escalated-dev/escalated-go/internal/report"
 	"github.com/escalated-dev/escalated-go/internal/rules"
@@ -45,6 +46,7 @@ type Deps struct {
 	Log           *slog.Logger
 	Auth          *auth.Service
 	Tickets       *ticket.Service
+	Guests        *guest.Service
 	Settings      *settings.Store
 	Departments   *department.Service
 	Tags          *tag.Service
