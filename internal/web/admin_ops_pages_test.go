@@ -178,6 +178,11 @@ func TestWorkflowPages(t *testing.T) {
 		if admin.Do("GET", fmt.Sprint("/admin/workflows/", id), nil).Data()["is_active"] != true {
 			t.Fatal("a bare toggle did not flip it back on")
 		}
+		if admin.Do("POST", fmt.Sprint("/admin/workflows/", id, "/toggle"), nil).Want(200).Data()["is_active"] != false {
+			t.Fatal("a toggle without a body did not flip it")
+		}
+		admin.Do("PUT", fmt.Sprint("/admin/workflows/", id, "/toggle"), map[string]any{"active": "yes"}).Want(422)
+		admin.Do("PUT", fmt.Sprint("/admin/workflows/", id, "/toggle"), map[string]any{"is_active": true}).Want(200)
 
 		// The run log: a ticket the workflow acts on.
 		running(t, d.Desk)
