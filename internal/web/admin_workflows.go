@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -169,4 +170,44 @@ func (s *Server) workflowLogs(w http.ResponseWriter, r *http.Request, a *auth.Ac
 	}
 	writeJSON(w, http.StatusOK, paginator(r, runs, total, page, perPage))
 	return nil
+}
+
+// adminWorkflowToggle switches a workflow on or off: to {"active": bool} (or is_active) when
+// the body says which, the shared frontend's form; else to the opposite of what it is.
+func (s *Server) adminWorkflowToggle(w http.ResponseWriter, r *http.Request, a *auth.Actor) error {
+	id, err := pathID(r, "workflow", "Workflow")
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Active   *bool `json:"active"`
+		IsActive *bool `json:"is_active"`
+	}
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return invalid("body", "The request body could not be read.")
+	}
+	if len(bytes.TrimSpace(raw)) > 0 {
+		r.Body = io.NopCloser(bytes.NewReader(raw))
+		if err := decode(r, &body); err != nil {
+			return err
+		}
+	}
+	active := body.Active
+	if active == nil {
+		active = body.IsActive
+	}
+	if active == nil {
+		wf, err := s.Workflows.Get(r.Context(), a, id)
+		if err != nil {
+			return err
+		}
+		flip := !wf.IsActive
+		active = &flip
+	}
+	wf, err := s.Workflows.Update(r.Context(), a, id, workflow.Input{IsActive: active})
+	if err != nil {
+		return err
+	}
+	return data(w, http.StatusOK, wf)
 }

@@ -124,8 +124,57 @@ func (s *Server) customerShowPage(r *http.Request, a *auth.Actor) (map[string]an
 	return map[string]any{"ticket": customerTicket{Detail: d}}, nil
 }
 
+// agentDashboardPage is the staff home. For an admin it also carries setup (beyond
+// pages.json): the first things to configure, each with where and whether it is done.
 func (s *Server) agentDashboardPage(r *http.Request, a *auth.Actor) (map[string]any, error) {
-	return s.dashboard(r, a)
+	props, err := s.dashboard(r, a)
+	if err != nil {
+		return nil, err
+	}
+	props["setup"] = []setupStep{}
+	if a.IsAdmin() {
+		if props["setup"], err = s.setupSteps(r.Context(), a); err != nil {
+			return nil, err
+		}
+	}
+	return props, nil
+}
+
+// setupStep is one thing a new desk's admin sets up. Href is where, below the prefix; a step
+// whose feature is not built has Available false, no Href, and says so in Text.
+type setupStep struct {
+	Key       string `json:"key"`
+	Title     string `json:"title"`
+	Text      string `json:"text"`
+	Href      string `json:"href,omitempty"`
+	Done      bool   `json:"done"`
+	Available bool   `json:"available"`
+}
+
+// setupSteps says what of departments, SLA policies, mail and the team is set up yet.
+func (s *Server) setupSteps(ctx context.Context, a *auth.Actor) ([]setupStep, error) {
+	departments, err := s.Departments.List(ctx, auth.System())
+	if err != nil {
+		return nil, err
+	}
+	policies, err := s.SLAPolicies.List(ctx, auth.System())
+	if err != nil {
+		return nil, err
+	}
+	staff, err := s.Auth.ListAgents(ctx, auth.System(), 1, 2)
+	if err != nil {
+		return nil, err
+	}
+	return []setupStep{
+		{Key: "departments", Title: "Departments", Href: "/admin/departments", Available: true, Done: len(departments) > 0,
+			Text: "Group tickets by team and choose who works on each."},
+		{Key: "sla", Title: "SLA policies", Href: "/admin/sla-policies", Available: true, Done: len(policies) > 0,
+			Text: "Set first-response and resolution targets per priority, in business hours if you like."},
+		{Key: "mail", Title: "Mail", Available: false,
+			Text: "Email in and out is not built yet: tickets arrive through the customer portal and the REST API."},
+		{Key: "team", Title: "Your team", Href: "/admin/users", Available: true, Done: staff.Total > 1,
+			Text: "Add agents and give them roles."},
+	}, nil
 }
 
 func (s *Server) agentTicketIndexPage(r *http.Request, a *auth.Actor) (map[string]any, error) {

@@ -134,12 +134,14 @@ func (s *Server) adminRoutes() []Route {
 		{"PATCH", "/admin/business-hours/{business_hour}", "escalated.admin.business-hours.update", staff("sla.manage"), s.adminBusinessHourUpdate, then("/admin/business-hours").saying("Business schedule saved.")},
 		{"DELETE", "/admin/business-hours/{business_hour}", "escalated.admin.business-hours.destroy", staff("sla.manage"), s.adminBusinessHourDestroy, then("/admin/business-hours").saying("Business schedule deleted.")},
 
-		{"GET", "/admin/sla-policies", "escalated.admin.sla-policies.index", staff("sla.view"), s.adminSLAPolicyIndex, noPage},
-		{"POST", "/admin/sla-policies", "escalated.admin.sla-policies.store", staff("sla.manage"), s.adminSLAPolicyStore, then("/admin/sla-policies")},
+		{"GET", "/admin/sla-policies", "escalated.admin.sla-policies.index", staff("sla.view"), s.adminSLAPolicyIndex, page("Escalated/Admin/SlaPolicies/Index", s.adminSLAPoliciesIndexPage)},
+		{"GET", "/admin/sla-policies/create", "escalated.admin.sla-policies.create", staff("sla.manage"), nil, page("Escalated/Admin/SlaPolicies/Form", s.adminSLAPolicyFormPage)},
+		{"GET", "/admin/sla-policies/{sla_policy}/edit", "escalated.admin.sla-policies.edit", staff("sla.manage"), nil, page("Escalated/Admin/SlaPolicies/Form", s.adminSLAPolicyFormPage)},
+		{"POST", "/admin/sla-policies", "escalated.admin.sla-policies.store", staff("sla.manage"), s.adminSLAPolicyStore, then("/admin/sla-policies").saying("SLA policy created.")},
 		{"GET", "/admin/sla-policies/{sla_policy}", "escalated.admin.sla-policies.show", staff("sla.view"), s.adminSLAPolicyShow, noPage},
-		{"PUT", "/admin/sla-policies/{sla_policy}", "escalated.admin.sla-policies.update", staff("sla.manage"), s.adminSLAPolicyUpdate, then("/admin/sla-policies")},
-		{"PATCH", "/admin/sla-policies/{sla_policy}", "escalated.admin.sla-policies.update", staff("sla.manage"), s.adminSLAPolicyUpdate, then("/admin/sla-policies")},
-		{"DELETE", "/admin/sla-policies/{sla_policy}", "escalated.admin.sla-policies.destroy", staff("sla.manage"), s.adminSLAPolicyDestroy, then("/admin/sla-policies")},
+		{"PUT", "/admin/sla-policies/{sla_policy}", "escalated.admin.sla-policies.update", staff("sla.manage"), s.adminSLAPolicyUpdate, then("/admin/sla-policies").saying("SLA policy saved.")},
+		{"PATCH", "/admin/sla-policies/{sla_policy}", "escalated.admin.sla-policies.update", staff("sla.manage"), s.adminSLAPolicyUpdate, then("/admin/sla-policies").saying("SLA policy saved.")},
+		{"DELETE", "/admin/sla-policies/{sla_policy}", "escalated.admin.sla-policies.destroy", staff("sla.manage"), s.adminSLAPolicyDestroy, then("/admin/sla-policies").saying("SLA policy deleted.")},
 
 		{"POST", "/admin/tickets/{ticket}/snooze", "escalated.admin.tickets.snooze", staff("ticket.edit"), s.ticketSnooze, back},
 		{"POST", "/admin/tickets/{ticket}/unsnooze", "escalated.admin.tickets.unsnooze", staff("ticket.edit"), s.ticketUnsnooze, back},
@@ -176,33 +178,42 @@ func (s *Server) adminRoutes() []Route {
 		{"PATCH", "/admin/automations/{automation}", "escalated.admin.automations.update", staff("automation.manage"), auto.update, then("/admin/automations").saying("Automation saved.")},
 		{"DELETE", "/admin/automations/{automation}", "escalated.admin.automations.destroy", staff("automation.manage"), auto.destroy, then("/admin/automations").saying("Automation deleted.")},
 
-		// Redeliveries and test events are queued (202); the log shows how they went.
-		{"GET", "/admin/webhooks", "escalated.admin.webhooks.index", staff("webhook.view"), s.adminWebhookIndex, noPage},
-		{"POST", "/admin/webhooks", "escalated.admin.webhooks.store", staff("webhook.manage"), s.adminWebhookStore, then("/admin/webhooks")},
-		{"POST", "/admin/webhooks/deliveries/{delivery}/retry", "escalated.admin.webhooks.retry", staff("webhook.manage"), s.adminWebhookRetry, back},
+		// Redeliveries and test events are queued (202); the log shows how they went. A new
+		// webhook's signing secret is flashed once, as flash.webhook_secret, and never listed.
+		{"GET", "/admin/webhooks", "escalated.admin.webhooks.index", staff("webhook.view"), s.adminWebhookIndex, page("Escalated/Admin/Webhooks/Index", s.adminWebhooksIndexPage)},
+		{"GET", "/admin/webhooks/create", "escalated.admin.webhooks.create", staff("webhook.manage"), nil, page("Escalated/Admin/Webhooks/Form", s.adminWebhookFormPage)},
+		{"GET", "/admin/webhooks/{webhook}/edit", "escalated.admin.webhooks.edit", staff("webhook.manage"), nil, page("Escalated/Admin/Webhooks/Form", s.adminWebhookFormPage)},
+		{"POST", "/admin/webhooks", "escalated.admin.webhooks.store", staff("webhook.manage"), s.adminWebhookStore, then("/admin/webhooks").saying("Webhook created.").flashingField("webhook_secret", "secret")},
+		{"POST", "/admin/webhooks/deliveries/{delivery}/retry", "escalated.admin.webhooks.retry", staff("webhook.manage"), s.adminWebhookRetry, back.saying("Delivery queued again.")},
 		{"GET", "/admin/webhooks/{webhook}", "escalated.admin.webhooks.show", staff("webhook.view"), s.adminWebhookShow, noPage},
-		{"PUT", "/admin/webhooks/{webhook}", "escalated.admin.webhooks.update", staff("webhook.manage"), s.adminWebhookUpdate, then("/admin/webhooks")},
-		{"PATCH", "/admin/webhooks/{webhook}", "escalated.admin.webhooks.update", staff("webhook.manage"), s.adminWebhookUpdate, then("/admin/webhooks")},
-		{"DELETE", "/admin/webhooks/{webhook}", "escalated.admin.webhooks.destroy", staff("webhook.manage"), s.adminWebhookDestroy, then("/admin/webhooks")},
-		{"POST", "/admin/webhooks/{webhook}/test", "escalated.admin.webhooks.test", staff("webhook.manage"), s.adminWebhookTest, back},
-		{"GET", "/admin/webhooks/{webhook}/deliveries", "escalated.admin.webhooks.deliveries", staff("webhook.view"), s.adminWebhookDeliveries, noPage},
-		{"POST", "/admin/webhooks/{webhook}/deliveries/{delivery}/redeliver", "escalated.admin.webhooks.deliveries.redeliver", staff("webhook.manage"), s.adminWebhookRedeliver, back},
+		{"PUT", "/admin/webhooks/{webhook}", "escalated.admin.webhooks.update", staff("webhook.manage"), s.adminWebhookUpdate, then("/admin/webhooks").saying("Webhook saved.")},
+		{"PATCH", "/admin/webhooks/{webhook}", "escalated.admin.webhooks.update", staff("webhook.manage"), s.adminWebhookUpdate, then("/admin/webhooks").saying("Webhook saved.")},
+		{"DELETE", "/admin/webhooks/{webhook}", "escalated.admin.webhooks.destroy", staff("webhook.manage"), s.adminWebhookDestroy, then("/admin/webhooks").saying("Webhook deleted.")},
+		{"POST", "/admin/webhooks/{webhook}/test", "escalated.admin.webhooks.test", staff("webhook.manage"), s.adminWebhookTest, back.saying("Test event queued.")},
+		{"GET", "/admin/webhooks/{webhook}/deliveries", "escalated.admin.webhooks.deliveries", staff("webhook.view"), s.adminWebhookDeliveries, page("Escalated/Admin/Webhooks/DeliveryLog", s.adminWebhookDeliveriesPage)},
+		{"POST", "/admin/webhooks/{webhook}/deliveries/{delivery}/redeliver", "escalated.admin.webhooks.deliveries.redeliver", staff("webhook.manage"), s.adminWebhookRedeliver, back.saying("Delivery queued again.")},
 
 		// Workflows are managed with the automation permissions: DOMAIN.md has no workflow ones.
-		{"GET", "/admin/workflows", "escalated.admin.workflows.index", staff("automation.view"), s.adminWorkflowIndex, noPage},
-		{"POST", "/admin/workflows", "escalated.admin.workflows.store", staff("automation.manage"), s.adminWorkflowStore, then("/admin/workflows")},
-		{"GET", "/admin/workflows/logs", "escalated.admin.workflows.logs", staff("automation.view"), s.adminWorkflowAllLogs, noPage},
-		{"GET", "/admin/workflows/{workflow}", "escalated.admin.workflows.edit", staff("automation.view"), s.adminWorkflowShow, noPage},
-		{"PUT", "/admin/workflows/{workflow}", "escalated.admin.workflows.update", staff("automation.manage"), s.adminWorkflowUpdate, then("/admin/workflows")},
-		{"PATCH", "/admin/workflows/{workflow}", "escalated.admin.workflows.update", staff("automation.manage"), s.adminWorkflowUpdate, then("/admin/workflows")},
-		{"DELETE", "/admin/workflows/{workflow}", "escalated.admin.workflows.destroy", staff("automation.manage"), s.adminWorkflowDestroy, then("/admin/workflows")},
-		{"GET", "/admin/workflows/{workflow}/logs", "escalated.admin.workflows.logs.show", staff("automation.view"), s.adminWorkflowLogs, noPage},
+		// The edit page is the workflow's own URL, as in routes.tsv; toggle takes {"active"}
+		// (the shared frontend's PUT) or nothing (flip), by PUT or POST.
+		{"GET", "/admin/workflows", "escalated.admin.workflows.index", staff("automation.view"), s.adminWorkflowIndex, page("Escalated/Admin/Workflows/Index", s.adminWorkflowsIndexPage)},
+		{"GET", "/admin/workflows/create", "escalated.admin.workflows.create", staff("automation.manage"), nil, page("Escalated/Admin/Workflows/Form", s.adminWorkflowFormPage)},
+		{"POST", "/admin/workflows", "escalated.admin.workflows.store", staff("automation.manage"), s.adminWorkflowStore, then("/admin/workflows").saying("Workflow created.")},
+		{"GET", "/admin/workflows/logs", "escalated.admin.workflows.logs", staff("automation.view"), s.adminWorkflowAllLogs, page("Escalated/Admin/Workflows/Logs", s.adminWorkflowLogsPage)},
+		{"GET", "/admin/workflows/{workflow}", "escalated.admin.workflows.edit", staff("automation.view"), s.adminWorkflowShow, page("Escalated/Admin/Workflows/Form", s.adminWorkflowFormPage)},
+		{"PUT", "/admin/workflows/{workflow}", "escalated.admin.workflows.update", staff("automation.manage"), s.adminWorkflowUpdate, then("/admin/workflows").saying("Workflow saved.")},
+		{"PATCH", "/admin/workflows/{workflow}", "escalated.admin.workflows.update", staff("automation.manage"), s.adminWorkflowUpdate, then("/admin/workflows").saying("Workflow saved.")},
+		{"DELETE", "/admin/workflows/{workflow}", "escalated.admin.workflows.destroy", staff("automation.manage"), s.adminWorkflowDestroy, then("/admin/workflows").saying("Workflow deleted.")},
+		{"PUT", "/admin/workflows/{workflow}/toggle", "escalated.admin.workflows.toggle", staff("automation.manage"), s.adminWorkflowToggle, back.saying("Workflow switched.")},
+		{"POST", "/admin/workflows/{workflow}/toggle", "escalated.admin.workflows.toggle", staff("automation.manage"), s.adminWorkflowToggle, back.saying("Workflow switched.")},
+		{"GET", "/admin/workflows/{workflow}/logs", "escalated.admin.workflows.logs.show", staff("automation.view"), s.adminWorkflowLogs, page("Escalated/Admin/Workflows/Logs", s.adminWorkflowLogsPage)},
 
 		// Any staff member manages their own API tokens; api_token.view shows everyone's and
-		// api_token.manage acts on them (checked in the service).
-		{"GET", "/admin/api-tokens", "escalated.admin.api-tokens.index", anyStaff, s.adminAPITokenIndex, noPage},
-		{"POST", "/admin/api-tokens", "escalated.admin.api-tokens.store", anyStaff, s.adminAPITokenStore, back},
-		{"DELETE", "/admin/api-tokens/{token}", "escalated.admin.api-tokens.destroy", anyStaff, s.adminAPITokenDestroy, back},
+		// api_token.manage acts on them (checked in the service). The new token's plaintext is
+		// flashed once, as the string flash.plain_text_token.
+		{"GET", "/admin/api-tokens", "escalated.admin.api-tokens.index", anyStaff, s.adminAPITokenIndex, page("Escalated/Admin/ApiTokens/Index", s.adminAPITokensIndexPage)},
+		{"POST", "/admin/api-tokens", "escalated.admin.api-tokens.store", anyStaff, s.adminAPITokenStore, back.saying("API token created.").flashingField("plain_text_token", "token")},
+		{"DELETE", "/admin/api-tokens/{token}", "escalated.admin.api-tokens.destroy", anyStaff, s.adminAPITokenDestroy, back.saying("API token revoked.")},
 	}
 }
 

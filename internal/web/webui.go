@@ -32,8 +32,10 @@ type UI struct {
 	next nextFunc
 	// success is flashed as flash.success after a successful form post.
 	success string
-	// flashKey, when set, names the flash entry that receives the response's data.
-	flashKey string
+	// flashKey, when set, names the flash entry that receives the response's data, or only
+	// its field flashField when that is set.
+	flashKey   string
+	flashField string
 }
 
 // propsFunc builds a page's own props; the shared ones are added by renderPage.
@@ -80,6 +82,13 @@ func (u UI) saying(msg string) UI {
 // as a new two-factor secret.
 func (u UI) flashing(key string) UI {
 	u.flashKey = key
+	return u
+}
+
+// flashingField hands one field of the answer's data to the next page as flash.<key>: a
+// secret shown once, such as a new API token's plaintext, without the rest of the object.
+func (u UI) flashingField(key, field string) UI {
+	u.flashKey, u.flashField = key, field
 	return u
 }
 
@@ -177,7 +186,7 @@ func (s *Server) putFlash(ctx context.Context, entries map[string]any) {
 // flash is the flash of the page being rendered: every key the frontend reads, null unless
 // set. A GET consumes it; a HEAD leaves it for the GET that follows.
 func (s *Server) flash(r *http.Request) map[string]any {
-	m := map[string]any{"success": nil, "error": nil, "plain_text_token": nil, "two_factor_setup": nil, "two_factor_confirmed": nil}
+	m := map[string]any{"success": nil, "error": nil, "plain_text_token": nil, "webhook_secret": nil, "two_factor_setup": nil, "two_factor_confirmed": nil}
 	json.Unmarshal([]byte(s.take(r, flashKey)), &m)
 	return m
 }
@@ -286,7 +295,11 @@ func (s *Server) serveForm(w http.ResponseWriter, r *http.Request, rt Route) {
 		if rt.UI.success != "" {
 			flash["success"] = rt.UI.success
 		}
-		if rt.UI.flashKey != "" {
+		switch {
+		case rt.UI.flashKey == "":
+		case rt.UI.flashField != "":
+			flash[rt.UI.flashKey] = data[rt.UI.flashField]
+		default:
 			flash[rt.UI.flashKey] = answer.Data
 		}
 		if len(flash) > 0 {

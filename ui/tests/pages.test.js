@@ -25,7 +25,7 @@ const detail = ticket(1, {
 })
 const rule = { id: 1, name: 'Urgent, no answer', description: '', is_active: true, position: 0, conditions: [{ field: 'priority', value: 'urgent' }, { field: 'no_response_hours', value: 2 }], actions: [{ type: 'escalate' }, { type: 'notify', value: ['assignee', 7] }] }
 const automation = { id: 2, name: 'Close stale', is_active: true, position: 1, conditions: [{ field: 'hours_since_updated', operator: '>', value: 168 }, { field: 'status', operator: '=', value: 'waiting_on_customer' }], actions: [{ type: 'add_note', value: 'Closing.' }, { type: 'change_status', value: 'resolved' }] }
-const workflow = { id: 3, name: 'Billing router', description: '', trigger_event: 'ticket.created', is_active: true, conditions: { match: 'any', rules: [{ field: 'subject', operator: 'contains', value: 'invoice' }, { field: 'tags', operator: 'is_empty' }] }, actions: [{ type: 'move_department', value: 2 }, { type: 'close_ticket' }] }
+const workflow = { id: 3, name: 'Billing router', description: '', trigger: 'ticket.created', is_active: true, conditions: { match: 'any', rules: [{ field: 'subject', operator: 'contains', value: 'invoice' }, { field: 'tags', operator: 'is_empty' }] }, actions: [{ type: 'move_department', value: 2 }, { type: 'close_ticket' }] }
 const lookups = { agents, departments, tags, statuses: [] }
 
 const PROPS = {
@@ -34,7 +34,15 @@ const PROPS = {
   'Escalated/Customer/Show': { ticket: detail },
   'Escalated/Guest/Create': { departments, priorities: [], lookup_url: '', verification_url: '' },
   'Escalated/Guest/Show': { ticket: detail, token: 'a'.repeat(64) },
-  'Escalated/Agent/Dashboard': { stats: { open: 4, my_assigned: 1, unassigned: 2, sla_breached: 1, resolved_today: 0 }, myPerformance: { resolved_this_week: 3 }, recentTickets: [ticket(1), ticket(2)] },
+  'Escalated/Agent/Dashboard': {
+    stats: { open: 4, my_assigned: 1, unassigned: 2, sla_breached: 1, resolved_today: 0 },
+    myPerformance: { resolved_this_week: 3 },
+    recentTickets: [ticket(1), ticket(2)],
+    setup: [
+      { key: 'departments', title: 'Departments', text: 'Teams.', href: '/admin/departments', done: false, available: true },
+      { key: 'mail', title: 'Mail', text: 'Not built yet.', done: false, available: false },
+    ],
+  },
   'Escalated/Agent/TicketIndex': { tickets: paginator([ticket(1), ticket(2, { sla_resolution_breached: true })], 1, 2), filters: {}, departments, tags, agents },
   'Escalated/Agent/TicketShow': { ticket: detail, departments, tags, macros: [{ id: 1, name: 'Refund' }], cannedResponses: [{ id: 1, title: 'Thanks', body: 'Thanks!' }], customActions: [], followers_count: 1, is_following: false, agents },
   'Escalated/Admin/Departments/Index': { departments: [{ id: 1, name: 'Support', description: 'Front line', is_active: true, tickets_count: 4, agents_count: 2 }] },
@@ -56,13 +64,13 @@ const PROPS = {
   'Escalated/Admin/Macros/Index': { macros: [{ id: 1, name: 'Refund', description: '', is_shared: true, created_by: 7, actions: [{ type: 'tags', value: [4] }, { type: 'reply', value: 'Refunded.' }] }], ...lookups },
   'Escalated/Admin/AuditLog/Index': { logs: paginator([{ id: 1, user_id: 7, user: { id: 7, name: 'Ada' }, action: 'department.updated', auditable_type: 'department', auditable_id: 1, old_values: { name: 'A' }, new_values: { name: 'B' }, created_at: '2026-01-01T00:00:00Z' }]), filters: {}, users: agents, actions: [], resourceTypes: ['department', 'tag'] },
   'Escalated/Admin/SlaPolicies/Index': { policies: [{ id: 1, name: 'Standard', is_default: true, is_active: true, business_hours_only: true, first_response_hours: { high: 4 }, resolution_hours: { high: 24 } }] },
-  'Escalated/Admin/SlaPolicies/Form': { policy: { id: 1, name: 'Standard', first_response_hours: { high: 4 }, resolution_hours: {} }, priorities: ['low', 'medium', 'high', 'urgent', 'critical'] },
+  'Escalated/Admin/SlaPolicies/Form': { policy: { id: 1, name: 'Standard', first_response_hours: { high: 4 }, resolution_hours: {} }, priorities: ['low', 'medium', 'high', 'urgent', 'critical'], schedules: [{ id: 1, name: 'Office' }] },
   'Escalated/Admin/Workflows/Index': { workflows: [workflow] },
   'Escalated/Admin/Workflows/Form': { workflow, trigger_events: ['ticket.created', 'reply.created'], operators: ['equals', 'contains', 'is_empty'], action_types: ['move_department', 'close_ticket', 'send_webhook'], ...lookups },
-  'Escalated/Admin/Workflows/Logs': { logs: paginator([{ id: 1, workflow_id: 3, ticket: { reference: 'ESC-00001' }, trigger_event: 'ticket.created', status: 'failed', error: 'boom', created_at: '2026-01-01T00:00:00Z' }]), workflows: [workflow] },
-  'Escalated/Admin/Webhooks/Index': { webhooks: [{ id: 1, url: 'https://example.com/h', events: ['ticket.created'], is_active: true }] },
+  'Escalated/Admin/Workflows/Logs': { logs: paginator([{ id: 1, workflow_id: 3, ticket_id: 1, ticket_reference: 'ESC-00001', event: 'ticket.created', matched: true, status: 'failed', message: 'boom', started_at: '2026-01-01T00:00:00Z' }]), workflows: [{ id: 3, name: 'Billing router' }] },
+  'Escalated/Admin/Webhooks/Index': { webhooks: [{ id: 1, url: 'https://example.com/h', events: ['ticket.created'], is_active: true, consecutive_failures: 0, disabled_at: null, disabled_reason: '' }] },
   'Escalated/Admin/Webhooks/Form': { webhook: null, availableEvents: ['ticket.created', 'reply.created'] },
-  'Escalated/Admin/Webhooks/DeliveryLog': { webhook: { id: 1, url: 'https://example.com/h' }, deliveries: paginator([{ id: 1, event: 'ticket.created', status: 'failed', response_status: 500, attempts: 3, created_at: '2026-01-01T00:00:00Z' }]) },
+  'Escalated/Admin/Webhooks/DeliveryLog': { webhook: { id: 1, url: 'https://example.com/h' }, deliveries: paginator([{ id: 1, webhook_id: 1, event: 'ticket.created', attempt: 3, manual: false, status: 'failed', response_status: 500, latency_ms: 120, response_excerpt: 'oops', error: '', created_at: '2026-01-01T00:00:00Z' }]) },
   'Escalated/Admin/ApiTokens/Index': { tokens: [{ id: 1, name: 'CRM', user_id: 7, abilities: ['*'], last_used_at: null, expires_at: null }], users: agents, api_enabled: true },
   'Escalated/Auth/Login': {},
   'Escalated/Auth/TwoFactorChallenge': { action: '', error: '' },

@@ -166,7 +166,8 @@ describe('Agent/TicketIndex', () => {
   it('explains an empty queue, and a filtered-out one differently', async () => {
     const empty = render({ tickets: paginator([]) })
     expect(empty.text()).toContain('The queue is empty')
-    expect(empty.text()).toContain('customers write in')
+    expect(empty.text()).toContain('customers write in through the customer portal')
+    expect(empty.text()).not.toContain('by email')
     empty.unmount()
     const filtered = render({ tickets: paginator([]), filters: { status: 'closed' } })
     expect(filtered.text()).toContain('No tickets match these filters')

@@ -69,3 +69,9 @@ export function options(list) {
     return { value, label: item.label ?? item.name ?? item.title ?? humanize(value) }
   })
 }
+
+// expiresAt is the date (YYYY-MM-DD, UTC) a number of days after now, as an expires_at.
+export function expiresAt(days, now = new Date()) {
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + Number(days)))
+  return d.toISOString().slice(0, 10)
+}

@@ -53,12 +53,12 @@ export const WORKFLOW_ACTION_KINDS = {
   remove_tag: 'tag',
   move_department: 'department',
   add_internal_note: 'body',
-  send_notification: 'body',
-  send_webhook: 'text',
+  send_notification: 'notification',
+  send_webhook: 'url',
   apply_macro: 'macro',
   close_ticket: 'none',
-  snooze_ticket: 'hours',
-  delay: 'hours',
+  snooze_ticket: 'minutes',
+  delay: 'minutes',
 }
 export const WORKFLOW_TRIGGERS = [
   'ticket.created', 'ticket.updated', 'ticket.status_changed', 'ticket.assigned', 'ticket.priority_changed', 'ticket.tagged',
@@ -68,7 +68,51 @@ export const WORKFLOW_OPERATORS = [
   'equals', 'not_equals', 'contains', 'not_contains', 'in', 'not_in', 'greater_than', 'less_than', 'greater_than_or_equal',
   'less_than_or_equal', 'is_empty', 'is_not_empty', 'matches',
 ]
-export const WORKFLOW_FIELDS = ['status', 'priority', 'ticket_type', 'channel', 'subject', 'description', 'department_id', 'assigned_to', 'requester_email', 'tags']
+// The ticket fields workflow conditions test, with the type of their values
+// (internal/workflow/vocab.go): ids are numbers, sla_breached a boolean, hours a number.
+export const WORKFLOW_FIELD_KINDS = {
+  status: 'text',
+  priority: 'text',
+  ticket_type: 'text',
+  channel: 'text',
+  subject: 'text',
+  description: 'text',
+  reference: 'text',
+  requester_email: 'text',
+  reply_body: 'text',
+  department_id: 'id',
+  assigned_to: 'id',
+  requester_id: 'id',
+  tags: 'id',
+  sla_breached: 'bool',
+  hours_since_created: 'number',
+}
+export const WORKFLOW_FIELDS = Object.keys(WORKFLOW_FIELD_KINDS)
+
+// workflowConditionValue turns what was typed for a condition into the JSON value the
+// server takes: none for is_empty and is_not_empty, a list (comma separated) for in and
+// not_in, and each value typed by its field. undefined means "send no value".
+export function workflowConditionValue(field, operator, typed) {
+  if (operator === 'is_empty' || operator === 'is_not_empty') return undefined
+  const kind = WORKFLOW_FIELD_KINDS[field] ?? 'text'
+  const one = (v) => {
+    const s = String(v ?? '').trim()
+    if (kind === 'id' || kind === 'number') return s === '' || Number.isNaN(Number(s)) ? s : Number(s)
+    if (kind === 'bool') return s === 'true' ? true : s === 'false' ? false : s
+    return String(v ?? '')
+  }
+  if (operator === 'in' || operator === 'not_in') {
+    const list = Array.isArray(typed) ? typed : String(typed ?? '').split(',')
+    return list.map((v) => String(v).trim()).filter(Boolean).map(one)
+  }
+  return one(typed)
+}
+
+// workflowConditionText is a stored condition value as the form shows it.
+export function workflowConditionText(value) {
+  if (value === undefined || value === null) return ''
+  return Array.isArray(value) ? value.join(', ') : String(value)
+}
 
 // Operators of automations' hours_since_* conditions.
 export const HOUR_OPERATORS = ['>', '>=', '<', '<=', '=']
@@ -85,6 +129,12 @@ export function defaultValue(kind) {
     case 'tags':
     case 'recipients':
       return []
+    case 'notification':
+      return { recipients: ['assignee'], message: '' }
+    case 'url':
+      return { url: '' }
+    case 'minutes':
+      return { minutes: 60 }
     case 'agentOrNull':
     case 'departmentOrNull':
       return null
