@@ -250,7 +250,7 @@ func (s *Service) active(ctx context.Context, trigger string) ([]*compiled, erro
 // evaluate runs the active workflows of a trigger for one event, in position order. Each is
 // checked against the ticket as it is now; one that matches acts in its own transaction,
 // and the next sees its changes. jobID marks the runs, so a retried job runs no workflow
-// twice.
+// twice. Workflows whose conditions do not hold are not logged.
 func (s *Service) evaluate(ctx context.Context, jobID int64, a evaluateArgs) error {
 	list, err := s.active(ctx, a.Trigger)
 	if err != nil || len(list) == 0 {
@@ -261,7 +261,7 @@ func (s *Service) evaluate(ctx context.Context, jobID int64, a evaluateArgs) err
 		n = n.or(c.needs)
 	}
 	var snap *snapshot
-	var passed []Run // evaluations that did not act, written together at the end
+	var stopped []Run // workflows the loop guard stopped, written together at the end
 	for _, c := range list {
 		// The changes of a workflow never run it again, however many workflows lie between.
 		if slices.Contains(a.Chain, c.w.ID) {
@@ -279,20 +279,19 @@ func (s *Service) evaluate(ctx context.Context, jobID int64, a evaluateArgs) err
 				return err
 			}
 		}
-		st := &step{c: c, trigger: a.Trigger, ev: a.Event, chain: a.Chain, jobID: &jobID}
-		now := s.clock.Now()
+		// A workflow whose conditions do not hold leaves no entry in the run log: writing one
+		// for each of them was most of the cost of an evaluation (docs/decisions.md).
 		if !c.conds.holds(snap) {
-			run := st.newRun(now)
-			run.Status, run.FinishedAt = RunNotMatched, &now
-			passed = append(passed, run)
 			continue
 		}
+		st := &step{c: c, trigger: a.Trigger, ev: a.Event, chain: a.Chain, jobID: &jobID}
+		now := s.clock.Now()
 		if len(a.Chain) >= MaxDepth {
 			run := st.newRun(now)
 			run.Matched, run.Status, run.FinishedAt = true, RunStopped, &now
 			run.Message = fmt.Sprintf("Not run: the changes of %d workflows in a row (%s) led to this event, and at most %d may.",
 				len(a.Chain), joinIDs(a.Chain), MaxDepth)
-			passed = append(passed, run)
+			stopped = append(stopped, run)
 			continue
 		}
 		changed, err := s.execute(ctx, st)
@@ -303,10 +302,10 @@ func (s *Service) evaluate(ctx context.Context, jobID int64, a evaluateArgs) err
 			snap = nil
 		}
 	}
-	if len(passed) == 0 {
+	if len(stopped) == 0 {
 		return nil
 	}
-	_, err = s.db.W.NewInsert().Model(&passed).On("CONFLICT (workflow_id, job_id) DO NOTHING").Returning("NULL").Exec(ctx)
+	_, err = s.db.W.NewInsert().Model(&stopped).On("CONFLICT (workflow_id, job_id) DO NOTHING").Returning("NULL").Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("workflow: write run log: %w", err)
 	}
@@ -533,15 +532,14 @@ func (st *step) current(now time.Time) Run {
 // finish writes what the step did, in its transaction: the notifications and webhooks, the
 // run log entry, and the job that goes on after a delay.
 func (s *Service) finish(ctx context.Context, tx bun.Tx, st *step, t *ticket.Ticket, prep []prepared, passed bool, now time.Time) error {
+	if passed && st.run == nil {
+		return nil // the conditions no longer hold under the ticket's lock: not a run
+	}
 	run := st.current(now)
 	if passed {
-		if st.run == nil {
-			run.Status, run.FinishedAt = RunNotMatched, &now
-		} else {
-			run.Status, run.FinishedAt = RunStopped, &now
-			run.Message = "The conditions no longer held when the delay ended; the remaining actions were not run."
-			run.Actions = append(run.Actions, skipped(st, st.from, "Not run.")...)
-		}
+		run.Status, run.FinishedAt = RunStopped, &now
+		run.Message = "The conditions no longer held when the delay ended; the remaining actions were not run."
+		run.Actions = append(run.Actions, skipped(st, st.from, "Not run.")...)
 		return save(ctx, tx, &run)
 	}
 	run.Matched = true

@@ -245,7 +245,8 @@ func (s *Service) Delete(ctx context.Context, actor *auth.Actor, id int64) error
 	})
 }
 
-// Run is one evaluation of a workflow for an event: a row of the run log.
+// Run is a workflow acting on an event: a row of the run log. Only workflows whose
+// conditions held are logged (and those the loop guard stopped); see RunNotMatched.
 type Run struct {
 	bun.BaseModel `bun:"table:workflow_runs,alias:run"`
 
@@ -269,7 +270,7 @@ type Run struct {
 
 // Run statuses.
 const (
-	RunNotMatched = "not_matched" // the conditions did not hold
+	RunNotMatched = "not_matched" // the conditions did not hold: only in logs written before 2026-11-27
 	RunCompleted  = "completed"   // every action was applied
 	RunFailed     = "failed"      // an action failed or was refused (see its message)
 	RunDelayed    = "delayed"     // waiting out a delay before the rest of its actions
