@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,5 +173,52 @@ func TestDeskClosesResolvedTicketsByItself(t *testing.T) {
 		if got := activityTypes(agent, old); fmt.Sprint(got) != "[resolved closed]" {
 			t.Fatalf("activities %v", got)
 		}
+	})
+}
+
+// TestWorkflowSendsASignedWebhook: the desk wires send_webhook to the webhook service. An
+// admin saves a workflow that posts to a receiver on loopback (allow-listed), with a secret
+// that is never shown again; a new ticket runs it, the receiver gets the message signed both
+// ways with that secret, and the workflow's run log says it was delivered. A URL the SSRF
+// guard refuses, or a missing secret, is a 422 naming the field.
+func TestWorkflowSendsASignedWebhook(t *testing.T) {
+	testdesk.Each(t, func(t *testing.T, d *testdesk.Desk) {
+		r := newHookReceiver(t)
+		secret := "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+		r.setSecret(secret)
+		admin, customer := d.User("admin"), d.User("customer")
+		hook := func(value map[string]any) map[string]any {
+			return map[string]any{"name": "Tell the CRM", "trigger": "ticket.created",
+				"actions": []map[string]any{{"type": "send_webhook", "value": value}}}
+		}
+		admin.Do("POST", "/admin/workflows", hook(map[string]any{"url": r.URL + "/in", "secret": secret})).Want(422).FieldError("actions.0.value.url")
+		admin.Do("POST", "/admin/settings", map[string]any{"webhook_allowed_hosts": []string{r.hostPort()}}).Want(200)
+		admin.Do("POST", "/admin/workflows", hook(map[string]any{"url": r.URL + "/in"})).Want(422).FieldError("actions.0.value.secret")
+		created := admin.Do("POST", "/admin/workflows", hook(map[string]any{"url": r.URL + "/in", "secret": secret})).Want(201)
+		id := idOf(created)
+		for _, body := range []string{string(created.Body), string(admin.Do("GET", workflowPath(id), nil).Want(200).Body)} {
+			if strings.Contains(body, "secret") || !strings.Contains(body, r.URL+"/in") {
+				t.Fatalf("workflow shown as %s", body)
+			}
+		}
+
+		runJobs(t, d)
+		tk := open(customer, "Tell them")
+		got, body := r.await(t, "ticket.created", 0)
+		if !got.EscalatedOK || !got.StandardOK {
+			t.Fatalf("signatures: escalated %v, standard %v", got.EscalatedOK, got.StandardOK)
+		}
+		payload := body["payload"].(map[string]any)
+		if payload["ticket"].(map[string]any)["reference"] != tk.Ref || payload["workflow"].(map[string]any)["id"] != float64(id) {
+			t.Fatalf("payload %v", payload)
+		}
+		eventually(t, "the outcome in the run log", func() bool {
+			rows := admin.Do("GET", workflowPath(id)+"/logs", nil).Want(200).JSON()["data"].([]any)
+			if len(rows) != 1 {
+				return false
+			}
+			a := rows[0].(map[string]any)["actions"].([]any)[0].(map[string]any)
+			return a["status"] == "applied" && strings.HasPrefix(a["message"].(string), "Delivered")
+		})
 	})
 }
