@@ -399,6 +399,9 @@ func webhookActions(ctx context.Context, wh Webhooks, v *apperr.Validation, old,
 			continue
 		}
 		path := fmt.Sprintf("actions.%d.value", i)
+		if v.Has(path) || v.Has(path+".url") || v.Has(path+".secret") {
+			continue // the shape is wrong: said once already
+		}
 		if wh == nil {
 			out[i], _ = json.Marshal(webhookValue{URL: in.URL})
 			continue
