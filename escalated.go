@@ -225,10 +225,12 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 	webhooks := webhook.NewService(d, o.clock, webhookBox, desk.settings, bg, o.logger)
 	webhooks.RegisterJobs()
 	desk.tickets.OnEventsTx(webhooks.EnqueueTx)
-	// The workflow action send_webhook is not wired yet (Webhooks stays nil): its run-log
-	// entries say it is not available.
 	desk.workflows = workflow.NewService(d, o.clock, desk.tickets, desk.rules, bg, o.logger)
 	desk.workflows.Snoozer = ticket.OpSnooze
+	// send_webhook actions are delivered by the webhook service, and the outcome of each
+	// attempt is written to the workflow's run log.
+	desk.workflows.Webhooks = webhooks
+	webhooks.ActionLog = desk.workflows.RecordWebhook
 	autoclose.New(d, o.clock, desk.tickets, desk.settings, bg, o.logger)
 	desk.Tickets = &Tickets{desk: desk}
 	desk.Users = &Users{desk: desk}

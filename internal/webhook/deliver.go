@@ -65,6 +65,7 @@ func (s *Service) RegisterJobs() {
 	s.jobs.AddQueue(queue, queueWorkers)
 	jobs.AddWorker(s.jobs, &fanoutWorker{s: s})
 	jobs.AddWorker(s.jobs, &deliveryWorker{s: s})
+	jobs.AddWorker(s.jobs, &actionWorker{s: s})
 }
 
 type deliveryWorker struct {

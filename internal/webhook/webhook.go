@@ -83,6 +83,10 @@ type Service struct {
 	log      *slog.Logger
 	http     *http.Client
 	subs     subscriptions
+
+	// ActionLog is told the outcome of every attempt of a workflow's send_webhook delivery,
+	// in a transaction of its own (see EnqueueActionTx). It is set while the desk is built.
+	ActionLog func(ctx context.Context, tx bun.Tx, a ActionAttempt) error
 }
 
 // RequestTimeout bounds one delivery attempt, from dialling to the end of the answer.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/escalated-dev/escalated-go/bench/stats"
 	"github.com/escalated-dev/escalated-go/internal/db/dbtest"
 	"github.com/escalated-dev/escalated-go/internal/event"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
@@ -65,10 +66,12 @@ func BenchmarkMatch50Workflows(b *testing.B) {
 
 // BenchmarkEvaluate50WorkflowsSQLite is a whole evaluation job on SQLite: 50 active
 // workflows of the event's trigger (their versions read, compiled ones reused), the ticket
-// read, the conditions checked, and the 50 run-log entries written.
+// read and the conditions checked. None matches, so nothing is written to the run log.
+// cpu-µs/op is the processor time of the whole process (on SQLite the database's too).
 func BenchmarkEvaluate50WorkflowsSQLite(b *testing.B) { benchEvaluate(b, dbtest.SQLiteURL(b)) }
 
-// BenchmarkEvaluate50WorkflowsPostgres is the same job on PostgreSQL.
+// BenchmarkEvaluate50WorkflowsPostgres is the same job on PostgreSQL; cpu-µs/op counts the
+// Go side only, not the server's.
 func BenchmarkEvaluate50WorkflowsPostgres(b *testing.B) {
 	if os.Getenv(dbtest.PostgresEnv) == "" {
 		b.Skip(dbtest.PostgresEnv + " is not set")
@@ -85,15 +88,20 @@ func benchEvaluate(b *testing.B, url string) {
 	tk := e.open(customer, "Refund for order 4242 please")
 	ev := event.Event{Name: event.ReplyCreated, Ticket: event.TicketRef{ID: tk.ID}, ActorID: &customer.UserID}
 	var job int64
+	var lat stats.Latencies
 	b.ReportAllocs()
+	cpu := stats.CPUTime()
 	for b.Loop() {
 		job++
-		if err := e.svc.evaluate(e.ctx, job, evaluateArgs{Trigger: "reply.created", Event: ev}); err != nil {
-			b.Fatal(err)
-		}
+		lat.Time(func() {
+			if err := e.svc.evaluate(e.ctx, job, evaluateArgs{Trigger: "reply.created", Event: ev}); err != nil {
+				b.Fatal(err)
+			}
+		})
 	}
 	b.StopTimer()
-	if n := e.count(`SELECT count(*) FROM workflow_runs WHERE matched = TRUE`); n != 0 {
-		b.Fatalf("%d matched", n)
+	lat.Report(b, stats.CPUTime()-cpu)
+	if n := e.count(`SELECT count(*) FROM workflow_runs`); n != 0 {
+		b.Fatalf("%d run-log entries", n)
 	}
 }

@@ -11,8 +11,8 @@ import (
 )
 
 // TestEveryOperatorOnEveryField saves one workflow per condition, all on reply.created, then
-// lets a customer reply to a ticket whose every field is known: each workflow's run says
-// whether its condition held.
+// lets a customer reply to a ticket whose every field is known: a workflow whose condition
+// held has its run in the log, and the others have none.
 func TestEveryOperatorOnEveryField(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		customer, agent, other := e.user("customer"), e.user("agent"), e.user("agent")
@@ -126,13 +126,11 @@ func TestEveryOperatorOnEveryField(t *testing.T) {
 		if n := e.work(); n != 1 {
 			t.Fatalf("%d jobs for one reply, want 1", n)
 		}
+		// A workflow whose conditions held has its run in the log; the others have none.
 		for i, c := range cases {
 			runs := e.runs(workflows[i])
-			if len(runs) != 1 {
-				t.Fatalf("%s: %d runs", c.rules, len(runs))
-			}
-			if runs[0].Matched != c.want {
-				t.Errorf("%s: matched %v, want %v (%s)", c.rules, runs[0].Matched, c.want, runs[0].Status)
+			if matched := len(runs) == 1 && runs[0].Matched; matched != c.want || len(runs) > 1 {
+				t.Errorf("%s: runs %v, want matched %v", c.rules, e.statuses(workflows[i]), c.want)
 			}
 		}
 	})

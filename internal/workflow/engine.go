@@ -16,6 +16,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/event"
 	"github.com/escalated-dev/escalated-go/internal/rules"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
+	"github.com/escalated-dev/escalated-go/internal/webhook"
 )
 
 // MaxDepth is how many workflows may set each other off in a row. An event caused by the
@@ -249,7 +250,7 @@ func (s *Service) active(ctx context.Context, trigger string) ([]*compiled, erro
 // evaluate runs the active workflows of a trigger for one event, in position order. Each is
 // checked against the ticket as it is now; one that matches acts in its own transaction,
 // and the next sees its changes. jobID marks the runs, so a retried job runs no workflow
-// twice.
+// twice. Workflows whose conditions do not hold are not logged.
 func (s *Service) evaluate(ctx context.Context, jobID int64, a evaluateArgs) error {
 	list, err := s.active(ctx, a.Trigger)
 	if err != nil || len(list) == 0 {
@@ -260,7 +261,7 @@ func (s *Service) evaluate(ctx context.Context, jobID int64, a evaluateArgs) err
 		n = n.or(c.needs)
 	}
 	var snap *snapshot
-	var passed []Run // evaluations that did not act, written together at the end
+	var stopped []Run // workflows the loop guard stopped, written together at the end
 	for _, c := range list {
 		// The changes of a workflow never run it again, however many workflows lie between.
 		if slices.Contains(a.Chain, c.w.ID) {
@@ -278,20 +279,19 @@ func (s *Service) evaluate(ctx context.Context, jobID int64, a evaluateArgs) err
 				return err
 			}
 		}
-		st := &step{c: c, trigger: a.Trigger, ev: a.Event, chain: a.Chain, jobID: &jobID}
-		now := s.clock.Now()
+		// A workflow whose conditions do not hold leaves no entry in the run log: writing one
+		// for each of them was most of the cost of an evaluation (docs/decisions.md).
 		if !c.conds.holds(snap) {
-			run := st.newRun(now)
-			run.Status, run.FinishedAt = RunNotMatched, &now
-			passed = append(passed, run)
 			continue
 		}
+		st := &step{c: c, trigger: a.Trigger, ev: a.Event, chain: a.Chain, jobID: &jobID}
+		now := s.clock.Now()
 		if len(a.Chain) >= MaxDepth {
 			run := st.newRun(now)
 			run.Matched, run.Status, run.FinishedAt = true, RunStopped, &now
 			run.Message = fmt.Sprintf("Not run: the changes of %d workflows in a row (%s) led to this event, and at most %d may.",
 				len(a.Chain), joinIDs(a.Chain), MaxDepth)
-			passed = append(passed, run)
+			stopped = append(stopped, run)
 			continue
 		}
 		changed, err := s.execute(ctx, st)
@@ -302,10 +302,10 @@ func (s *Service) evaluate(ctx context.Context, jobID int64, a evaluateArgs) err
 			snap = nil
 		}
 	}
-	if len(passed) == 0 {
+	if len(stopped) == 0 {
 		return nil
 	}
-	_, err = s.db.W.NewInsert().Model(&passed).On("CONFLICT (workflow_id, job_id) DO NOTHING").Returning("NULL").Exec(ctx)
+	_, err = s.db.W.NewInsert().Model(&stopped).On("CONFLICT (workflow_id, job_id) DO NOTHING").Returning("NULL").Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("workflow: write run log: %w", err)
 	}
@@ -416,8 +416,11 @@ func (s *Service) prepare(ctx context.Context, acts []act, now time.Time) ([]pre
 			}
 			op = s.Snoozer(now.Add(time.Duration(a.minutes) * time.Minute))
 		case "send_webhook":
-			if s.Webhooks == nil {
+			switch {
+			case s.Webhooks == nil:
 				out[i].failed = "Webhooks are not available on this desk yet; nothing was sent."
+			case a.secret == "":
+				out[i].failed = "The action has no signing secret (it was saved before webhooks could be sent); edit the workflow and give it one. Nothing was sent."
 			}
 			continue
 		default: // send_notification: written with the run
@@ -497,11 +500,17 @@ func (s *Service) due(ctx context.Context, tx bun.Tx, st *step) (bool, error) {
 		}
 		return n == 0, nil
 	}
+	// The run is read again under its lock: the outcome of a webhook it sent may have been
+	// written since it was loaded.
 	var runs []Run
-	if err := tx.NewSelect().Model(&runs).Where("id = ?", st.run.ID).Scan(ctx); err != nil {
+	if err := tx.NewRaw(`SELECT * FROM workflow_runs WHERE id = ?`+s.db.ForUpdate(), st.run.ID).Scan(ctx, &runs); err != nil {
 		return false, fmt.Errorf("workflow: read run %d: %w", st.run.ID, err)
 	}
-	return len(runs) == 1 && runs[0].Status == RunDelayed && runs[0].NextAction == st.from, nil
+	if len(runs) != 1 || runs[0].Status != RunDelayed || runs[0].NextAction != st.from {
+		return false, nil
+	}
+	st.run = &runs[0]
+	return true, nil
 }
 
 // current is the run the step writes: a new one, or the delayed one it continues with its
@@ -523,18 +532,18 @@ func (st *step) current(now time.Time) Run {
 // finish writes what the step did, in its transaction: the notifications and webhooks, the
 // run log entry, and the job that goes on after a delay.
 func (s *Service) finish(ctx context.Context, tx bun.Tx, st *step, t *ticket.Ticket, prep []prepared, passed bool, now time.Time) error {
+	if passed && st.run == nil {
+		return nil // the conditions no longer hold under the ticket's lock: not a run
+	}
 	run := st.current(now)
 	if passed {
-		if st.run == nil {
-			run.Status, run.FinishedAt = RunNotMatched, &now
-		} else {
-			run.Status, run.FinishedAt = RunStopped, &now
-			run.Message = "The conditions no longer held when the delay ended; the remaining actions were not run."
-			run.Actions = append(run.Actions, skipped(st, st.from, "Not run.")...)
-		}
+		run.Status, run.FinishedAt = RunStopped, &now
+		run.Message = "The conditions no longer held when the delay ended; the remaining actions were not run."
+		run.Actions = append(run.Actions, skipped(st, st.from, "Not run.")...)
 		return save(ctx, tx, &run)
 	}
 	run.Matched = true
+	var hooks []int // the send_webhook actions to enqueue once the run has its id
 	for i, p := range prep {
 		a := st.c.acts[st.from+i]
 		res := ActionResult{Index: st.from + i, Type: a.typ, Status: "applied"}
@@ -548,10 +557,8 @@ func (s *Service) finish(ctx context.Context, tx bun.Tx, st *step, t *ticket.Tic
 			}
 			res.Message = fmt.Sprintf("%d agent(s) notified.", n)
 		case a.typ == "send_webhook":
-			if err := s.Webhooks(ctx, tx, WebhookDelivery{URL: a.str, WorkflowID: st.c.w.ID, WorkflowName: st.c.w.Name, Trigger: st.trigger, Event: st.ev}); err != nil {
-				return err
-			}
-			res.Message = "Queued for delivery."
+			res.Status, res.Message = "waiting", "Queued for delivery."
+			hooks = append(hooks, st.from+i)
 		}
 		run.Actions = append(run.Actions, res)
 	}
@@ -562,7 +569,10 @@ func (s *Service) finish(ctx context.Context, tx bun.Tx, st *step, t *ticket.Tic
 		if slices.ContainsFunc(run.Actions, func(r ActionResult) bool { return r.Status == "failed" }) {
 			run.Status, run.Message = RunFailed, "Some actions failed; the others were applied."
 		}
-		return save(ctx, tx, &run)
+		if err := save(ctx, tx, &run); err != nil {
+			return err
+		}
+		return s.sendWebhooks(ctx, tx, st, t, run.ID, hooks, now)
 	}
 	until := now.Add(time.Duration(st.c.acts[end].minutes) * time.Minute)
 	run.Actions = append(run.Actions, ActionResult{Index: end, Type: "delay", Status: "waiting", Message: "Until " + until.Format(time.RFC3339) + "."})
@@ -570,10 +580,71 @@ func (s *Service) finish(ctx context.Context, tx bun.Tx, st *step, t *ticket.Tic
 	if err := save(ctx, tx, &run); err != nil {
 		return err
 	}
+	if err := s.sendWebhooks(ctx, tx, st, t, run.ID, hooks, now); err != nil {
+		return err
+	}
 	return s.jobs.InsertTx(ctx, tx, resumeArgs{
 		RunID: run.ID, WorkflowID: st.c.w.ID, Name: st.c.w.Name, Trigger: st.trigger,
 		Conditions: st.c.w.Conditions, Actions: st.c.w.Actions, From: end + 1, Event: st.ev, Chain: st.chain,
 	}, &river.InsertOpts{ScheduledAt: until})
+}
+
+// sendWebhooks enqueues, in the run's transaction, the deliveries of the step's send_webhook
+// actions at the indexes in hooks. Each carries the event's name (the workflow's trigger),
+// the ticket as the step left it, the event's own details and the workflow.
+func (s *Service) sendWebhooks(ctx context.Context, tx bun.Tx, st *step, t *ticket.Ticket, runID int64, hooks []int, now time.Time) error {
+	for _, i := range hooks {
+		a := st.c.acts[i]
+		payload := make(map[string]any, len(st.ev.Data)+2)
+		for k, v := range st.ev.Data {
+			payload[k] = v
+		}
+		payload["ticket"] = event.TicketRef{ID: t.ID, Reference: t.Reference, Subject: t.Subject, Status: t.Status, Priority: t.Priority}
+		payload["workflow"] = map[string]any{"id": st.c.w.ID, "name": st.c.w.Name}
+		err := s.Webhooks.EnqueueActionTx(ctx, tx, webhook.ActionDelivery{
+			URL: a.str, SealedSecret: a.secret, Event: st.trigger, Payload: payload, At: now, RunID: runID, Action: i,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RecordWebhook writes the outcome of an attempt to deliver a send_webhook action into the
+// action's entry in the run log: delivered, failed for good (the run is then failed), or
+// failed and to be retried. The webhook service calls it, in a transaction of its own, after
+// every attempt. A run deleted with its workflow is left alone.
+func (s *Service) RecordWebhook(ctx context.Context, tx bun.Tx, a webhook.ActionAttempt) error {
+	var runs []Run
+	if err := tx.NewRaw(`SELECT * FROM workflow_runs WHERE id = ?`+s.db.ForUpdate(), a.RunID).Scan(ctx, &runs); err != nil {
+		return fmt.Errorf("workflow: load run %d: %w", a.RunID, err)
+	}
+	if len(runs) == 0 {
+		return nil
+	}
+	run := runs[0]
+	i := slices.IndexFunc(run.Actions, func(r ActionResult) bool { return r.Index == a.Action && r.Type == "send_webhook" })
+	if i < 0 {
+		return nil
+	}
+	res := &run.Actions[i]
+	switch {
+	case a.Delivered:
+		res.Status = "applied"
+	case a.Final:
+		res.Status = "failed"
+		if run.Status == RunCompleted {
+			run.Status, run.Message = RunFailed, "Some actions failed; the others were applied."
+		}
+	default:
+		res.Status = "waiting"
+	}
+	res.Message = a.Describe()
+	if _, err := tx.NewUpdate().Model(&run).Column("actions", "status", "message").WherePK().Exec(ctx); err != nil {
+		return fmt.Errorf("workflow: write run log: %w", err)
+	}
+	return nil
 }
 
 // refused records a step the ticket service refused: none of its changes was made. It finds

@@ -182,7 +182,8 @@ type act struct {
 	id         int64  // agent, tag, department or macro
 	minutes    int    // delay, snooze_ticket
 	recipients []int64
-	assignee   bool // send_notification: the ticket's assignee too
+	assignee   bool   // send_notification: the ticket's assignee too
+	secret     string // send_webhook: the signing secret, sealed
 }
 
 // parser validates conditions and actions: their shape first, then, when refs is set, in one
@@ -424,13 +425,19 @@ func (p *parser) action(path string, a Action) act {
 		x.str = v.Message
 		return x
 	case "send_webhook":
+		// Saved, the action holds its secret sealed (see webhookActions); given, in clear.
 		var v struct {
-			URL string `json:"url"`
+			URL          string  `json:"url"`
+			Secret       *string `json:"secret"`
+			SealedSecret string  `json:"sealed_secret"`
 		}
 		if p.object(path, a.Value, &v) {
 			p.url(path+".url", v.URL)
+			if p.refs != nil && v.SealedSecret != "" {
+				p.v.Addf(path+".sealed_secret", "The %s.sealed_secret field is not accepted here.", path)
+			}
 		}
-		x.str = v.URL
+		x.str, x.secret = v.URL, v.SealedSecret
 		return x
 	case "delay", "snooze_ticket":
 		var v struct {

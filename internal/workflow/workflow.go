@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -29,9 +30,9 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/auth"
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
-	"github.com/escalated-dev/escalated-go/internal/event"
 	"github.com/escalated-dev/escalated-go/internal/jobs"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
+	"github.com/escalated-dev/escalated-go/internal/webhook"
 )
 
 // Workflow is a row of the workflows table.
@@ -69,19 +70,22 @@ type MacroSource interface {
 	MacroOps(ctx context.Context, actor *auth.Actor, macroID int64) ([]ticket.Op, error)
 }
 
-// WebhookDelivery is what a send_webhook action asks to have delivered.
-type WebhookDelivery struct {
-	URL          string
-	WorkflowID   int64
-	WorkflowName string
-	// Trigger is the workflow's trigger and Event the event that ran it.
-	Trigger string
-	Event   event.Event
+// Webhooks sends the deliveries of send_webhook actions; the webhook service is one. Each
+// delivery is one message to the action's URL, signed with the action's own secret, checked
+// against the SSRF guard and its allow-list, and retried with backoff; the outcome of every
+// attempt comes back to RecordWebhook.
+type Webhooks interface {
+	// CheckActionURL checks an action's URL when a workflow is saved: it returns the URL as
+	// it is stored, or what is wrong with it; the error is for the desk failing.
+	CheckActionURL(ctx context.Context, url string) (stored, problem string, err error)
+	// CheckActionSecret returns what is wrong with a chosen secret, or "".
+	CheckActionSecret(secret string) string
+	// SealActionSecret seals an action's secret for its URL, for storing with the action.
+	SealActionSecret(url, secret string) (string, error)
+	// EnqueueActionTx enqueues a delivery in the run's transaction, so it is sent once the
+	// run commits and never if it rolls back. An error rolls the run back and retries it.
+	EnqueueActionTx(ctx context.Context, tx bun.Tx, d webhook.ActionDelivery) error
 }
-
-// WebhookSender enqueues a signed delivery in the run's transaction, so it is sent once the
-// run commits and never if it rolls back. An error rolls the run back and retries it.
-type WebhookSender func(ctx context.Context, tx bun.Tx, d WebhookDelivery) error
 
 // Service manages workflows and runs them.
 type Service struct {
@@ -97,8 +101,8 @@ type Service struct {
 	// It and Webhooks are set while the desk is built, before its jobs run.
 	Snoozer func(until time.Time) ticket.Op
 	// Webhooks delivers send_webhook actions. While it is nil they are recorded in the run
-	// log as not available.
-	Webhooks WebhookSender
+	// log as not available, and their secrets are not kept when a workflow is saved.
+	Webhooks Webhooks
 
 	mu    sync.Mutex
 	cache map[int64]*compiled // by workflow id; an entry is good for its version only
@@ -155,7 +159,7 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in Input) (*Wor
 	}
 	var out *Workflow
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := apply(ctx, tx, &v, w, in); err != nil {
+		if err := apply(ctx, tx, s.Webhooks, &v, w, in); err != nil {
 			return err
 		}
 		if err := v.Err(); err != nil {
@@ -197,7 +201,7 @@ func (s *Service) Update(ctx context.Context, actor *auth.Actor, id int64, in In
 		}
 		old := snapshotOf(w)
 		var v apperr.Validation
-		if err := apply(ctx, tx, &v, w, in); err != nil {
+		if err := apply(ctx, tx, s.Webhooks, &v, w, in); err != nil {
 			return err
 		}
 		if err := v.Err(); err != nil {
@@ -241,7 +245,8 @@ func (s *Service) Delete(ctx context.Context, actor *auth.Actor, id int64) error
 	})
 }
 
-// Run is one evaluation of a workflow for an event: a row of the run log.
+// Run is a workflow acting on an event: a row of the run log. Only workflows whose
+// conditions held are logged (and those the loop guard stopped); see RunNotMatched.
 type Run struct {
 	bun.BaseModel `bun:"table:workflow_runs,alias:run"`
 
@@ -265,7 +270,7 @@ type Run struct {
 
 // Run statuses.
 const (
-	RunNotMatched = "not_matched" // the conditions did not hold
+	RunNotMatched = "not_matched" // the conditions did not hold: only in logs written before 2026-11-27
 	RunCompleted  = "completed"   // every action was applied
 	RunFailed     = "failed"      // an action failed or was refused (see its message)
 	RunDelayed    = "delayed"     // waiting out a delay before the rest of its actions
@@ -312,7 +317,7 @@ func (s *Service) Logs(ctx context.Context, actor *auth.Actor, f LogFilter) ([]R
 
 // apply validates the fields in sets and copies them onto w. Validation problems go to v;
 // the error is for the database failing.
-func apply(ctx context.Context, tx bun.Tx, v *apperr.Validation, w *Workflow, in Input) error {
+func apply(ctx context.Context, tx bun.Tx, wh Webhooks, v *apperr.Validation, w *Workflow, in Input) error {
 	if in.Name != nil {
 		w.Name = strings.TrimSpace(*in.Name)
 		checkText(v, "name", w.Name, true, maxName)
@@ -344,8 +349,13 @@ func apply(ctx context.Context, tx bun.Tx, v *apperr.Validation, w *Workflow, in
 	if in.Conditions != nil || in.Trigger != nil {
 		p.conditions(conds, w.Trigger)
 	}
+	var hooks map[int]json.RawMessage
 	if in.Actions != nil {
 		p.actions(*in.Actions)
+		var err error
+		if hooks, err = webhookActions(ctx, wh, v, w.Actions, *in.Actions); err != nil {
+			return err
+		}
 	}
 	if err := p.verify(ctx, tx); err != nil {
 		return err
@@ -360,9 +370,117 @@ func apply(ctx context.Context, tx bun.Tx, v *apperr.Validation, w *Workflow, in
 		w.Actions = make([]Action, len(*in.Actions))
 		for i, a := range *in.Actions {
 			w.Actions[i] = Action{Type: a.Type, Value: compact(a.Value)}
+			if h, ok := hooks[i]; ok {
+				w.Actions[i].Value = h
+			}
 		}
 	}
 	return nil
+}
+
+// webhookValue is the value of a send_webhook action: given with its secret in clear, saved
+// with it sealed.
+type webhookValue struct {
+	URL          string  `json:"url"`
+	Secret       *string `json:"secret,omitempty"`
+	SealedSecret string  `json:"sealed_secret,omitempty"`
+}
+
+// webhookActions checks the URL and secret of each send_webhook action in list and returns,
+// by index, the values to save: the URL as the SSRF guard accepts it and the secret sealed.
+// An action given without a secret keeps the one saved for the same URL in old; one that
+// has none is refused, since every delivery is signed. On a desk that cannot send webhooks
+// (wh nil) the URL is kept as given and no secret is kept.
+func webhookActions(ctx context.Context, wh Webhooks, v *apperr.Validation, old, list []Action) (map[int]json.RawMessage, error) {
+	out := map[int]json.RawMessage{}
+	for i, a := range list {
+		var in webhookValue
+		if a.Type != "send_webhook" || json.Unmarshal(a.Value, &in) != nil || in.URL == "" {
+			continue
+		}
+		path := fmt.Sprintf("actions.%d.value", i)
+		if v.Has(path) || v.Has(path+".url") || v.Has(path+".secret") {
+			continue // the shape is wrong: said once already
+		}
+		if wh == nil {
+			out[i], _ = json.Marshal(webhookValue{URL: in.URL})
+			continue
+		}
+		url, problem, err := wh.CheckActionURL(ctx, in.URL)
+		if err != nil {
+			return nil, err
+		}
+		if problem != "" {
+			v.Add(path+".url", problem)
+			continue
+		}
+		saved := webhookValue{URL: url}
+		switch {
+		case in.Secret != nil:
+			if msg := wh.CheckActionSecret(*in.Secret); msg != "" {
+				v.Add(path+".secret", msg)
+				continue
+			}
+			sealed, err := wh.SealActionSecret(url, *in.Secret)
+			var ae *apperr.Error
+			if errors.As(err, &ae) {
+				v.Add(path+".secret", ae.Message)
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			saved.SealedSecret = sealed
+		default:
+			for _, o := range old {
+				var prev webhookValue
+				if o.Type == "send_webhook" && json.Unmarshal(o.Value, &prev) == nil && prev.URL == url && prev.SealedSecret != "" {
+					saved.SealedSecret = prev.SealedSecret
+					break
+				}
+			}
+			if saved.SealedSecret == "" {
+				v.Add(path+".secret", "The secret field is required: every delivery is signed with it. Use 16 to 255 printable characters, or whsec_ and the base64 of 24 to 64 random bytes.")
+				continue
+			}
+		}
+		out[i], _ = json.Marshal(saved)
+	}
+	return out, nil
+}
+
+// MarshalJSON writes a workflow without the sealed secrets of its send_webhook actions:
+// secrets are never shown after they are given.
+func (w Workflow) MarshalJSON() ([]byte, error) {
+	type plain Workflow
+	p := plain(w)
+	p.Actions = publicActions(w.Actions)
+	return json.Marshal(p)
+}
+
+// publicActions returns the actions with the send_webhook secrets left out.
+func publicActions(list []Action) []Action {
+	out := slices.Clone(list)
+	for i, a := range out {
+		var wv webhookValue
+		if a.Type == "send_webhook" && json.Unmarshal(a.Value, &wv) == nil && wv.SealedSecret != "" {
+			out[i].Value, _ = json.Marshal(webhookValue{URL: wv.URL})
+		}
+	}
+	return out
+}
+
+// webhookSecrets lists the sealed secrets of a workflow's send_webhook actions, so that a
+// new secret counts as a change (the audit log redacts it).
+func webhookSecrets(list []Action) []string {
+	var out []string
+	for _, a := range list {
+		var wv webhookValue
+		if a.Type == "send_webhook" && json.Unmarshal(a.Value, &wv) == nil && wv.SealedSecret != "" {
+			out = append(out, wv.SealedSecret)
+		}
+	}
+	return out
 }
 
 // normalizeConditions stores conditions in one shape: match spelled out, compact values.
@@ -391,10 +509,14 @@ func load(ctx context.Context, idb bun.IDB, id int64, lock string) (*Workflow, e
 }
 
 func snapshotOf(w *Workflow) map[string]any {
-	return map[string]any{
+	m := map[string]any{
 		"name": w.Name, "description": w.Description, "trigger": w.Trigger, "is_active": w.IsActive,
-		"position": w.Position, "conditions": w.Conditions, "actions": w.Actions,
+		"position": w.Position, "conditions": w.Conditions, "actions": publicActions(w.Actions),
 	}
+	if secrets := webhookSecrets(w.Actions); len(secrets) > 0 {
+		m["webhook_secrets"] = secrets
+	}
+	return m
 }
 
 // diff keeps the keys whose values differ between old and new, compared as JSON shows them.
