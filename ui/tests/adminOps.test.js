@@ -75,6 +75,20 @@ describe('admin operations pages', () => {
     })
   })
 
+  it('a webhook action sends its secret when one is typed, and leaves it out when cleared', async () => {
+    setPage({ url: '/support/admin/workflows/create', escalated: admin })
+    const value = { url: 'https://example.com/h' }
+    const w = mount(RuleList, { props: { modelValue: [{ type: 'send_webhook', value }], title: 'Then', vocab: { send_webhook: 'url' }, errors: {}, errorPrefix: 'actions' } })
+    const secret = w.find('input[type="password"]')
+    await secret.setValue('s3cret-s3cret-s3cret')
+    let list = w.emitted('update:modelValue').at(-1)[0]
+    expect(list[0].value).toEqual({ url: 'https://example.com/h', secret: 's3cret-s3cret-s3cret' })
+    await w.setProps({ modelValue: list })
+    await w.find('input[type="password"]').setValue('')
+    list = w.emitted('update:modelValue').at(-1)[0]
+    expect(list[0].value).toEqual({ url: 'https://example.com/h' })
+  })
+
   it('a nested action error shows under its action', () => {
     setPage({ url: '/support/admin/workflows/create', escalated: admin })
     const w = mount(RuleList, { props: { modelValue: [{ type: 'delay', value: { minutes: 0 } }], title: 'Then', vocab: { delay: 'minutes' }, errors: { 'actions.0.value.minutes': 'Too short.' }, errorPrefix: 'actions' } })
