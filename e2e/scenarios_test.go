@@ -10,17 +10,7 @@ import (
 // Each scenario runs on SQLite and on PostgreSQL (eachDesk) and saves screenshots of the
 // pages it checks. To add one, wrap it in eachDesk (it skips without Chromium before starting
 // desks), make people with NewPerson (an account, signed out) or Visitor (no account), and
-// write what they do and what they should then see. A guest, for instance:
-//
-//	eachDesk(t, func(t *testing.T, d *testdesk.Desk) {
-//		guest := Visitor(t, d)
-//		guest.Visit("/guest/create")
-//		guest.Fill("Your name", "Lin")
-//		...
-//		guest.Click("Open ticket")
-//		guest.WaitPath("/guest/[A-Za-z0-9_-]+")
-//		guest.Screenshot("guest-ticket")
-//	})
+// write what they do and what they should then see.
 
 // A customer signs in through the sign-in page, opens a ticket, lands on it and finds it in
 // their list.
@@ -165,4 +155,46 @@ func containsAny(s string, subs ...string) bool {
 		}
 	}
 	return false
+}
+
+// A guest opens a ticket from the public form, lands on its private link and replies there;
+// when an agent answers, the link alone (in another browser) shows the answer.
+func TestGuestOpensTicketByLink(t *testing.T) {
+	t.Parallel()
+	eachDesk(t, func(t *testing.T, d *testdesk.Desk) {
+		lin := Visitor(t, d)
+		if status := lin.Visit("/guest/create"); status != 200 {
+			t.Fatalf("the guest form answered %d", status)
+		}
+		lin.WaitHeading("Contact support")
+		lin.Fill("Your name", "Lin Guest")
+		lin.Fill("Your email", "lin@example.test")
+		lin.Fill("Subject", "Invoice shows the wrong address")
+		lin.Fill("How can we help?", "The March invoice still has our old street.")
+		lin.Click("Open ticket")
+
+		link := lin.WaitPath("/guest/[A-Za-z0-9]{64}")
+		lin.WaitHeading("Invoice shows the wrong address")
+		lin.WaitFor("the private link on the page", `document.querySelector('[data-testid=guest-link]').textContent.includes(location.pathname)`)
+		lin.Fill("Message", "It is Elm Street 4 now.")
+		lin.Click("Send reply")
+		lin.WaitFor("the guest's reply in the conversation", `[...document.querySelectorAll('ol[aria-label=Conversation] li')].some((li) => li.innerText.includes('Elm Street 4'))`)
+		lin.Screenshot("guest-ticket")
+
+		agent := d.User("agent")
+		queue := agent.Do("GET", "/agent/tickets?search=Invoice", nil).Want(200).JSON()
+		rows := queue["data"].([]any)
+		if len(rows) != 1 {
+			t.Fatalf("the agent's queue has %d tickets for the guest's subject, want 1", len(rows))
+		}
+		ref := rows[0].(map[string]any)["reference"].(string)
+		agent.Do("POST", "/agent/tickets/"+ref+"/reply", map[string]any{"body": "Fixed: the new invoice is on its way."}).Want(201)
+
+		later := Visitor(t, d)
+		if status := later.Visit(link); status != 200 {
+			t.Fatalf("the private link answered %d", status)
+		}
+		later.WaitFor("the agent's answer", `[...document.querySelectorAll('ol[aria-label=Conversation] li')].some((li) => li.innerText.includes('the new invoice is on its way'))`)
+		later.Screenshot("guest-reply")
+	})
 }
