@@ -28,6 +28,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/event"
 	"github.com/escalated-dev/escalated-go/internal/guest"
 	"github.com/escalated-dev/escalated-go/internal/jobs"
+	"github.com/escalated-dev/escalated-go/internal/notification"
 	"github.com/escalated-dev/escalated-go/internal/report"
 	"github.com/escalated-dev/escalated-go/internal/rules"
 	"github.com/escalated-dev/escalated-go/internal/secretbox"
@@ -255,6 +256,7 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 		BusinessHours: sla.NewSchedules(d, o.clock),
 		SLAPolicies:   sla.NewPolicies(d, o.clock, cfg.Sla.BusinessHoursOnly),
 		Audit:         audit.NewLog(d),
+		Notifications: notification.NewService(d, o.clock),
 		TwoFactor:     twofactor.NewService(d, o.clock, totpBox, desk.auth),
 		Rules:         desk.rules,
 		Reports:       report.NewService(d, o.clock),

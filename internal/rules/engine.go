@@ -11,6 +11,7 @@ import (
 
 	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/notification"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 )
 
@@ -198,20 +199,6 @@ func mark(ctx context.Context, tx bun.Tx, sp *kindSpec, ruleID, ticketID int64, 
 	return nil
 }
 
-// Notification is a row of notifications: something a desk user is to be told, which the
-// mailer sends.
-type Notification struct {
-	bun.BaseModel `bun:"table:notifications"`
-
-	ID        int64          `bun:"id,pk,autoincrement" json:"id"`
-	UserID    int64          `bun:"user_id" json:"user_id"`
-	TicketID  *int64         `bun:"ticket_id" json:"ticket_id"`
-	Type      string         `bun:"type" json:"type"`
-	Data      map[string]any `bun:"data" json:"data"`
-	CreatedAt time.Time      `bun:"created_at" json:"created_at"`
-	SentAt    *time.Time     `bun:"sent_at" json:"sent_at"`
-}
-
 // notify writes the notifications of a rule's notify actions: one per recipient who is still
 // an active agent, the assignee being whoever holds the ticket after the rule's changes.
 func (s *Service) notify(ctx context.Context, tx bun.Tx, r *Rule, acts []action, t *ticket.Ticket, now time.Time) error {
@@ -225,25 +212,11 @@ func (s *Service) notify(ctx context.Context, tx bun.Tx, r *Rule, acts []action,
 	if len(to) == 0 {
 		return nil
 	}
-	var agents []int64
-	if err := tx.NewSelect().Table("users").Column("id").Where("id IN (?) AND is_active = TRUE AND role <> ?", bun.In(to), auth.RoleCustomer).
-		OrderExpr("id").Scan(ctx, &agents); err != nil {
-		return fmt.Errorf("rules: load recipients: %w", err)
-	}
-	if len(agents) == 0 {
-		return nil
-	}
-	rows := make([]Notification, len(agents))
-	for i, id := range agents {
-		rows[i] = Notification{
-			UserID: id, TicketID: &t.ID, Type: "escalation", CreatedAt: now,
-			Data: map[string]any{"rule_id": r.ID, "rule_name": r.Name, "reference": t.Reference, "subject": t.Subject},
-		}
-	}
-	if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
-		return fmt.Errorf("rules: write notifications: %w", err)
-	}
-	return nil
+	_, err := notification.ToStaff(ctx, tx, to, notification.Note{
+		Type: notification.TypeEscalation, TicketID: &t.ID,
+		Data: map[string]any{"rule_id": r.ID, "rule_name": r.Name, "reference": t.Reference, "subject": t.Subject},
+	}, now)
+	return err
 }
 
 func truncate(s string, max int) string {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/notification"
 	"github.com/escalated-dev/escalated-go/internal/rules"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 )
@@ -252,12 +253,12 @@ func TestEscalationActions(t *testing.T) {
 			t.Fatalf("events %v, want %v", got, want)
 		}
 		// The assignee is whoever holds the ticket after the rule's own changes.
-		var notes []rules.Notification
+		var notes []notification.Notification
 		if err := e.db.R.NewSelect().Model(&notes).Where("ticket_id = ?", tk.ID).OrderExpr("user_id").Scan(e.ctx); err != nil {
 			t.Fatal(err)
 		}
 		if len(notes) != 2 || notes[0].UserID != agent.UserID || notes[1].UserID != watcher.UserID || notes[0].Type != "escalation" ||
-			notes[0].SentAt != nil || notes[0].Data["rule_id"] != float64(r.ID) || notes[0].Data["reference"] != tk.Reference {
+			notes[0].ReadAt != nil || notes[0].Data["rule_id"] != float64(r.ID) || notes[0].Data["reference"] != tk.Reference {
 			t.Fatalf("notifications %+v", notes)
 		}
 

@@ -245,6 +245,9 @@ func routeParams(t *testing.T, admin, customer *testdesk.Client, tk ticket) map[
 	}
 	// Only the guard matters for a delivery: no GET route names one.
 	params["delivery"] = "1"
+	// A notification is someone's own; no GET route names one, and notifications_http_test.go
+	// checks that another's is not found.
+	params["notification"] = "1"
 	params["webhook"] = id(admin.Do("POST", "/admin/webhooks", map[string]any{"url": "https://hooks.example.com/escalated", "events": []string{"ticket.created"}}))
 	params["sla_policy"] = id(admin.Do("POST", "/admin/sla-policies", slaPolicyBody("Standard", nil)))
 	params["workflow"] = id(admin.Do("POST", "/admin/workflows", map[string]any{

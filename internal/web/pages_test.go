@@ -49,8 +49,12 @@ func contractPages(t *testing.T) map[string][]string {
 }
 
 // deskOwnPages are pages the desk renders that the shared frontend does not have: the
-// standalone server's sign-in form, which a host application provides itself.
-var deskOwnPages = map[string][]string{"Escalated/Auth/Login": {"action"}}
+// standalone server's sign-in form, which a host application provides itself, and the staff's
+// notification inbox, which our layout links only when the route exists.
+var deskOwnPages = map[string][]string{
+	"Escalated/Auth/Login":          {"action"},
+	"Escalated/Agent/Notifications": {"notifications", "filters", "unread_count"},
+}
 
 // sharedProps are the props every page carries.
 var sharedProps = []string{"escalated", "auth", "flash", "errors", "ziggy"}

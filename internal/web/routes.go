@@ -52,6 +52,11 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/agent/tickets/{ticket}/snooze", "escalated.agent.tickets.snooze", staff("ticket.edit"), s.ticketSnooze, back.saying("Ticket snoozed.")},
 		{"POST", "/agent/tickets/{ticket}/unsnooze", "escalated.agent.tickets.unsnooze", staff("ticket.edit"), s.ticketUnsnooze, back.saying("Ticket woken.")},
 
+		// Each staff member's own inbox: what rules, workflows and failing webhooks tell them.
+		{"GET", "/agent/notifications", "escalated.agent.notifications.index", anyStaff, s.notificationIndex, page("Escalated/Agent/Notifications", s.notificationsPage)},
+		{"POST", "/agent/notifications/read-all", "escalated.agent.notifications.read-all", anyStaff, s.notificationReadAll, back.saying("All notifications marked read.")},
+		{"POST", "/agent/notifications/{notification}/read", "escalated.agent.notifications.read", anyStaff, s.notificationRead, back},
+
 		// Attachments, authorized through the ticket or reply they belong to.
 		{"GET", "/attachments/{attachment}/download", "escalated.attachments.download", signedIn, s.attachmentDownload, noPage},
 

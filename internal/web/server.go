@@ -22,6 +22,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/department"
 	"github.com/escalated-dev/escalated-go/internal/guest"
 	"github.com/escalated-dev/escalated-go/internal/inertia"
+	"github.com/escalated-dev/escalated-go/internal/notification"
 	"github.com/escalated-dev/escalated-go/internal/report"
 	"github.com/escalated-dev/escalated-go/internal/rules"
 	"github.com/escalated-dev/escalated-go/internal/settings"
@@ -53,6 +54,7 @@ type Deps struct {
 	BusinessHours *sla.Schedules
 	SLAPolicies   *sla.Policies
 	Audit         *audit.Log
+	Notifications *notification.Service
 	TwoFactor     *twofactor.Service
 	Rules         *rules.Service
 	Reports       *report.Service

@@ -399,6 +399,13 @@ func (s *Server) deskProps(ctx context.Context, a *auth.Actor) (map[string]any, 
 			agentType = "light"
 		}
 	}
+	// Staff see how many notifications wait for them in the header.
+	var unread any
+	if a.IsAgent() && s.Notifications != nil {
+		if unread, err = s.Notifications.Unread(ctx, a); err != nil {
+			return nil, err
+		}
+	}
 	// The layout links the knowledge base when it is on; it is on only once it is served.
 	_, kb := s.ziggyRoutes["escalated.customer.kb.index"]
 	return map[string]any{
@@ -414,5 +421,6 @@ func (s *Server) deskProps(ctx context.Context, a *auth.Actor) (map[string]any, 
 		"chat_enabled":           false,
 		"active_chats":           []any{},
 		"plugins":                map[string]any{},
+		"unread_notifications":   unread,
 	}, nil
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/audit"
 	"github.com/escalated-dev/escalated-go/internal/auth"
 	"github.com/escalated-dev/escalated-go/internal/jobs"
+	"github.com/escalated-dev/escalated-go/internal/notification"
 )
 
 // Delivery jobs run on a queue of their own (see jobs.AddQueue): each may wait
@@ -342,17 +343,6 @@ func (s *Service) disableIfDead(ctx context.Context, tx bun.Tx, d *Delivery, sin
 	return err == nil, err
 }
 
-// notification is a row of the notifications table (migration 0004), which the mailer sends.
-type notification struct {
-	bun.BaseModel `bun:"table:notifications"`
-
-	ID        int64          `bun:"id,pk,autoincrement"`
-	UserID    int64          `bun:"user_id"`
-	Type      string         `bun:"type"`
-	Data      map[string]any `bun:"data"`
-	CreatedAt time.Time      `bun:"created_at"`
-}
-
 // notifyAdmins tells every active user who may manage webhooks that one was switched off.
 func notifyAdmins(ctx context.Context, tx bun.Tx, data map[string]any, now time.Time) error {
 	var ids []int64
@@ -365,15 +355,5 @@ func notifyAdmins(ctx context.Context, tx bun.Tx, data map[string]any, now time.
 	if err != nil {
 		return fmt.Errorf("webhook: find admins: %w", err)
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	rows := make([]notification, len(ids))
-	for i, id := range ids {
-		rows[i] = notification{UserID: id, Type: "webhook_disabled", Data: data, CreatedAt: now}
-	}
-	if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
-		return fmt.Errorf("webhook: notify admins: %w", err)
-	}
-	return nil
+	return notification.Send(ctx, tx, ids, notification.Note{Type: notification.TypeWebhookDisabled, Data: data}, now)
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/auth"
 	"github.com/escalated-dev/escalated-go/internal/event"
-	"github.com/escalated-dev/escalated-go/internal/rules"
+	"github.com/escalated-dev/escalated-go/internal/notification"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 	"github.com/escalated-dev/escalated-go/internal/webhook"
 )
@@ -753,28 +753,13 @@ func (s *Service) notify(ctx context.Context, tx bun.Tx, st *step, a act, t *tic
 	if len(to) == 0 {
 		return 0, nil
 	}
-	var agents []int64
-	if err := tx.NewSelect().Table("users").Column("id").Where("id IN (?) AND is_active = TRUE AND role <> ?", bun.In(to), auth.RoleCustomer).
-		OrderExpr("id").Scan(ctx, &agents); err != nil {
-		return 0, fmt.Errorf("workflow: load recipients: %w", err)
-	}
-	if len(agents) == 0 {
-		return 0, nil
-	}
-	rows := make([]rules.Notification, len(agents))
-	for i, id := range agents {
-		rows[i] = rules.Notification{
-			UserID: id, TicketID: &t.ID, Type: "workflow", CreatedAt: now,
-			Data: map[string]any{
-				"workflow_id": st.c.w.ID, "workflow_name": st.c.w.Name, "event": st.trigger,
-				"reference": t.Reference, "subject": t.Subject, "message": a.str,
-			},
-		}
-	}
-	if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
-		return 0, fmt.Errorf("workflow: write notifications: %w", err)
-	}
-	return len(agents), nil
+	return notification.ToStaff(ctx, tx, to, notification.Note{
+		Type: notification.TypeWorkflow, TicketID: &t.ID,
+		Data: map[string]any{
+			"workflow_id": st.c.w.ID, "workflow_name": st.c.w.Name, "event": st.trigger,
+			"reference": t.Reference, "subject": t.Subject, "message": a.str,
+		},
+	}, now)
 }
 
 func joinIDs(ids []int64) string {

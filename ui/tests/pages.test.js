@@ -43,6 +43,14 @@ const PROPS = {
       { key: 'mail', title: 'Mail', text: 'Not built yet.', done: false, available: false },
     ],
   },
+  'Escalated/Agent/Notifications': {
+    notifications: paginator([
+      { id: 2, type: 'escalation', ticket_id: 1, data: { reference: 'ESC-00001', subject: 'Printer', rule_name: 'Urgent' }, created_at: '2026-01-02T12:00:00Z', read_at: null },
+      { id: 1, type: 'webhook_disabled', ticket_id: null, data: { webhook_id: 3, url: 'https://example.com/h', reason: '12 failures' }, created_at: '2026-01-01T12:00:00Z', read_at: '2026-01-01T13:00:00Z' },
+    ]),
+    filters: { unread: false },
+    unread_count: 1,
+  },
   'Escalated/Agent/TicketIndex': { tickets: paginator([ticket(1), ticket(2, { sla_resolution_breached: true })], 1, 2), filters: {}, departments, tags, agents },
   'Escalated/Agent/TicketShow': { ticket: detail, departments, tags, macros: [{ id: 1, name: 'Refund' }], cannedResponses: [{ id: 1, title: 'Thanks', body: 'Thanks!' }], customActions: [], followers_count: 1, is_following: false, agents },
   'Escalated/Admin/Departments/Index': { departments: [{ id: 1, name: 'Support', description: 'Front line', is_active: true, tickets_count: 4, agents_count: 2 }] },
@@ -92,7 +100,7 @@ describe('pages', () => {
   const contractFile = here('../../../shared/escalated-contract/pages.json')
   it.skipIf(!existsSync(contractFile))('use the names pages.json knows', () => {
     const contract = JSON.parse(readFileSync(contractFile, 'utf8')).pages
-    const own = ['Escalated/Auth/Login']
+    const own = ['Escalated/Auth/Login', 'Escalated/Agent/Notifications']
     for (const name of names) {
       if (!own.includes(name)) expect(contract, name).toHaveProperty([name])
     }
