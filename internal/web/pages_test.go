@@ -168,6 +168,7 @@ func TestEveryPageMatchesTheContract(t *testing.T) {
 			"Escalated/Admin/Settings/TwoFactor", "Escalated/Admin/BusinessHours/Index", "Escalated/Admin/BusinessHours/Form",
 			"Escalated/Admin/EscalationRules/Index", "Escalated/Admin/EscalationRules/Form",
 			"Escalated/Admin/Automations/Index", "Escalated/Admin/Automations/Form", "Escalated/Admin/Macros/Index",
+			"Escalated/Admin/CannedResponses/Index",
 			"Escalated/Admin/AuditLog/Index", "Escalated/Auth/TwoFactorChallenge", "Escalated/Auth/Login", "Escalated/Error",
 		} {
 			if !rendered[want] {
