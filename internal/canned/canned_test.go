@@ -73,7 +73,7 @@ func (e *env) user(t *testing.T, role string) *auth.Actor {
 }
 
 func str(s string) *string { return &s }
-func yes() *bool         { b := true; return &b }
+func yes() *bool           { b := true; return &b }
 
 func kind(t *testing.T, err error, k apperr.Kind) *apperr.Error {
 	t.Helper()

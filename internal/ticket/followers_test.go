@@ -91,7 +91,7 @@ func TestFollowersAreShownToStaffOnly(t *testing.T) {
 			t.Fatalf("followers %+v", d.Followers)
 		}
 		for name, get := range map[string]func() (*ticket.Detail, error){
-			"requester":         func() (*ticket.Detail, error) { return e.svc.Get(e.ctx, customer, tk.ID) },
+			"requester":          func() (*ticket.Detail, error) { return e.svc.Get(e.ctx, customer, tk.ID) },
 			"staff as requester": func() (*ticket.Detail, error) { return e.svc.GetForRequester(e.ctx, admin, tk.ID) },
 		} {
 			d, err := get()
