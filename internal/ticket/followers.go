@@ -43,8 +43,8 @@ func (s *Service) SetFollowing(ctx context.Context, actor *auth.Actor, ticketID 
 }
 
 // follow sets the actor's follow of the ticket to *want, or flips it when want is nil. The
-// ticket row is read with a shared look, not locked: a follow changes no ticket column, and
-// the foreign key refuses a follow of a ticket deleted meanwhile.
+// ticket row is held with FOR KEY SHARE, so it cannot be deleted under the new follower row;
+// a follow changes no ticket column and takes no stronger lock.
 func (s *Service) follow(ctx context.Context, actor *auth.Actor, ticketID int64, want *bool) (*FollowState, error) {
 	if err := checkFollow(actor); err != nil {
 		return nil, err
@@ -52,7 +52,7 @@ func (s *Service) follow(ctx context.Context, actor *auth.Actor, ticketID int64,
 	var st FollowState
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var t Ticket
-		err := tx.NewRaw(`SELECT * FROM tickets WHERE id = ?`, ticketID).Scan(ctx, &t)
+		err := tx.NewRaw(`SELECT * FROM tickets WHERE id = ?`+s.db.ForKeyShare(), ticketID).Scan(ctx, &t)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && !canSee(actor, &t)) {
 			return apperr.NotFound("Ticket")
 		}
