@@ -70,20 +70,27 @@ func (s *Service) follow(ctx context.Context, actor *auth.Actor, ticketID int64,
 		now := s.clock.Now()
 		switch {
 		case on && !following:
-			// A second request racing this one inserts nothing and still reports following.
-			if _, err := tx.NewRaw(`INSERT INTO ticket_followers (ticket_id, user_id, created_at) VALUES (?, ?, ?)
-				ON CONFLICT (ticket_id, user_id) DO NOTHING`, ticketID, actor.UserID, now).Exec(ctx); err != nil {
+			// A request racing this one inserts nothing, audits nothing and still reports
+			// following.
+			res, err := tx.NewRaw(`INSERT INTO ticket_followers (ticket_id, user_id, created_at) VALUES (?, ?, ?)
+				ON CONFLICT (ticket_id, user_id) DO NOTHING`, ticketID, actor.UserID, now).Exec(ctx)
+			if err != nil {
 				return fmt.Errorf("ticket: follow %d: %w", ticketID, err)
 			}
-			if err := audit.Record(ctx, tx, actor, "ticket.followed", "ticket", ticketID, nil, map[string]any{"follower_id": actor.UserID}, now); err != nil {
-				return err
+			if n, _ := res.RowsAffected(); n > 0 {
+				if err := audit.Record(ctx, tx, actor, "ticket.followed", "ticket", ticketID, nil, map[string]any{"follower_id": actor.UserID}, now); err != nil {
+					return err
+				}
 			}
 		case !on && following:
-			if _, err := tx.NewRaw(`DELETE FROM ticket_followers WHERE ticket_id = ? AND user_id = ?`, ticketID, actor.UserID).Exec(ctx); err != nil {
+			res, err := tx.NewRaw(`DELETE FROM ticket_followers WHERE ticket_id = ? AND user_id = ?`, ticketID, actor.UserID).Exec(ctx)
+			if err != nil {
 				return fmt.Errorf("ticket: unfollow %d: %w", ticketID, err)
 			}
-			if err := audit.Record(ctx, tx, actor, "ticket.unfollowed", "ticket", ticketID, map[string]any{"follower_id": actor.UserID}, nil, now); err != nil {
-				return err
+			if n, _ := res.RowsAffected(); n > 0 {
+				if err := audit.Record(ctx, tx, actor, "ticket.unfollowed", "ticket", ticketID, map[string]any{"follower_id": actor.UserID}, nil, now); err != nil {
+					return err
+				}
 			}
 		}
 		st.IsFollowing = on

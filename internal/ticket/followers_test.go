@@ -2,9 +2,11 @@ package ticket_test
 
 import (
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/escalated-dev/escalated-go/internal/apperr"
+	"github.com/escalated-dev/escalated-go/internal/auth"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 )
 
@@ -169,6 +171,37 @@ func TestListFollowedTickets(t *testing.T) {
 		}
 		if page.Total != 2 || !slices.Equal(got, []string{"A", "C"}) {
 			t.Fatalf("followed %v (total %d)", got, page.Total)
+		}
+	})
+}
+
+func TestConcurrentFollowsCountOnce(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		customer := e.user("customer")
+		agents := []*auth.Actor{e.user("agent"), e.user("agent"), e.user("agent"), e.user("agent")}
+		tk := e.open(customer, "Popular")
+		var wg sync.WaitGroup
+		errs := make(chan error, 32)
+		for range 4 {
+			for _, a := range agents {
+				wg.Go(func() {
+					if _, err := e.svc.SetFollowing(e.ctx, a, tk.ID, true); err != nil {
+						errs <- err
+					}
+				})
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		st, err := e.svc.FollowStateOf(e.ctx, agents[0], tk.ID)
+		if err != nil || st.FollowersCount != 4 || !st.IsFollowing {
+			t.Fatalf("state %+v, %v", st, err)
+		}
+		if n := e.count(`SELECT count(*) FROM audit_logs WHERE action = 'ticket.followed' AND resource_id = ?`, tk.ID); n != 4 {
+			t.Fatalf("%d follow audit entries for 4 followers", n)
 		}
 	})
 }
