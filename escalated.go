@@ -22,6 +22,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/audit"
 	"github.com/escalated-dev/escalated-go/internal/auth"
 	"github.com/escalated-dev/escalated-go/internal/autoclose"
+	"github.com/escalated-dev/escalated-go/internal/canned"
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/department"
@@ -253,6 +254,7 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 		Settings:      desk.settings,
 		Departments:   department.NewService(d, o.clock),
 		Tags:          tag.NewService(d, o.clock),
+		Canned:        canned.NewService(d, o.clock),
 		BusinessHours: sla.NewSchedules(d, o.clock),
 		SLAPolicies:   sla.NewPolicies(d, o.clock, cfg.Sla.BusinessHoursOnly),
 		Audit:         audit.NewLog(d),

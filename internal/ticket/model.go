@@ -108,6 +108,8 @@ type Detail struct {
 	Activities           []Activity   `json:"activities"`
 	Attachments          []Attachment `json:"attachments"`
 	RequesterTicketCount int          `json:"requester_ticket_count"`
+	// Followers are the staff who follow the ticket, by name; staff views only.
+	Followers []Person `json:"followers,omitzero"`
 }
 
 // Reply is a public reply or an internal note.

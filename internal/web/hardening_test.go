@@ -230,14 +230,15 @@ func routeParams(t *testing.T, admin, customer *testdesk.Client, tk ticket) map[
 	t.Helper()
 	id := func(r *testdesk.Response) string { return fmt.Sprint(r.Want(201).Data()["id"]) }
 	params := map[string]string{
-		"ticket":        tk.Ref,
-		"department":    id(admin.Do("POST", "/admin/departments", map[string]any{"name": "Sales"})),
-		"tag":           id(admin.Do("POST", "/admin/tags", map[string]any{"name": "Billing"})),
-		"role":          id(admin.Do("POST", "/admin/roles", map[string]any{"slug": "walker", "name": "Walker", "permissions": []string{"ticket.view"}})),
-		"user":          fmt.Sprint(customer.ID),
-		"status":        "open",
-		"business_hour": id(admin.Do("POST", "/admin/business-hours", officeHours("Office"))),
-		"macro":         id(admin.Do("POST", "/admin/macros", map[string]any{"name": "Low", "actions": []map[string]any{{"type": "priority", "value": "low"}}})),
+		"ticket":         tk.Ref,
+		"department":     id(admin.Do("POST", "/admin/departments", map[string]any{"name": "Sales"})),
+		"tag":            id(admin.Do("POST", "/admin/tags", map[string]any{"name": "Billing"})),
+		"role":           id(admin.Do("POST", "/admin/roles", map[string]any{"slug": "walker", "name": "Walker", "permissions": []string{"ticket.view"}})),
+		"user":           fmt.Sprint(customer.ID),
+		"status":         "open",
+		"business_hour":  id(admin.Do("POST", "/admin/business-hours", officeHours("Office"))),
+		"macro":          id(admin.Do("POST", "/admin/macros", map[string]any{"name": "Low", "actions": []map[string]any{{"type": "priority", "value": "low"}}})),
+		"cannedResponse": id(admin.Do("POST", "/admin/canned-responses", map[string]any{"title": "Thanks", "body": "Thanks for writing."})),
 		"escalation_rule": id(admin.Do("POST", "/admin/escalation-rules", map[string]any{
 			"name": "Old", "conditions": []map[string]any{{"field": "age_hours", "value": 2}}, "actions": []map[string]any{{"type": "escalate"}}})),
 		"automation": id(admin.Do("POST", "/admin/automations", map[string]any{

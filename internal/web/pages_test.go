@@ -162,6 +162,7 @@ func TestEveryPageMatchesTheContract(t *testing.T) {
 			"Escalated/Admin/Settings/TwoFactor", "Escalated/Admin/BusinessHours/Index", "Escalated/Admin/BusinessHours/Form",
 			"Escalated/Admin/EscalationRules/Index", "Escalated/Admin/EscalationRules/Form",
 			"Escalated/Admin/Automations/Index", "Escalated/Admin/Automations/Form", "Escalated/Admin/Macros/Index",
+			"Escalated/Admin/CannedResponses/Index",
 			"Escalated/Admin/AuditLog/Index", "Escalated/Auth/TwoFactorChallenge", "Escalated/Auth/Login", "Escalated/Error",
 			"Escalated/Guest/Create", "Escalated/Guest/Show",
 			"Escalated/Admin/SlaPolicies/Index", "Escalated/Admin/SlaPolicies/Form",

@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/canned"
+	"github.com/escalated-dev/escalated-go/internal/rules"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 )
 
@@ -202,8 +204,10 @@ func (s *Server) agentTicketIndexPage(r *http.Request, a *auth.Actor) (map[strin
 	}, nil
 }
 
-// agentTicketShowPage is the ticket with what the agent may do to it. Canned responses,
-// custom actions and followers do not exist yet: their props are empty.
+// agentTicketShowPage is the ticket with what the agent may do to it: the departments, tags
+// and agents to pick from, the macros and canned responses the agent may use, and whether
+// they follow the ticket. customActions is always empty: the desk has no custom-action
+// feature (the Laravel port's plugin-registered ticket actions), so there is none to offer.
 func (s *Server) agentTicketShowPage(r *http.Request, a *auth.Actor) (map[string]any, error) {
 	ctx := r.Context()
 	id, err := s.ticketID(r)
@@ -229,24 +233,41 @@ func (s *Server) agentTicketShowPage(r *http.Request, a *auth.Actor) (map[string
 	if err != nil {
 		return nil, err
 	}
-	macros := []any{}
+	agents, err := s.assignees(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	macros, responses := []rules.Macro{}, []canned.Response{}
 	if a.Can("macro.view") {
-		list, err := s.Rules.ListMacros(ctx, a)
-		if err != nil {
+		if macros, err = s.Rules.ListMacros(ctx, a); err != nil {
 			return nil, err
 		}
-		for _, m := range list {
-			macros = append(macros, m)
+		if responses, err = s.Canned.List(ctx, a); err != nil {
+			return nil, err
 		}
+	}
+	follow, err := s.Tickets.FollowStateOf(ctx, a, id)
+	if err != nil {
+		return nil, err
 	}
 	return map[string]any{
 		"ticket":          t,
 		"departments":     departments,
 		"tags":            tags,
+		"agents":          agents,
 		"macros":          macros,
-		"cannedResponses": []any{},
+		"cannedResponses": responses,
 		"customActions":   []any{},
-		"followers_count": 0,
-		"is_following":    false,
+		"followers_count": follow.FollowersCount,
+		"is_following":    follow.IsFollowing,
 	}, nil
+}
+
+// assignees lists the people a ticket can be assigned to (active staff) for those who may
+// assign; others get an empty list, as they have no assignee picker.
+func (s *Server) assignees(ctx context.Context, a *auth.Actor) ([]option, error) {
+	if !a.Can("ticket.assign") {
+		return []option{}, nil
+	}
+	return s.agentOptions(ctx)
 }

@@ -96,6 +96,10 @@ func ticketFilter(r *http.Request, a *auth.Actor) (ticket.Filter, error) {
 	if b, ok := boolParam(&v, q.Get("sla_breached"), "sla_breached"); ok && b {
 		f.SLABreached = true
 	}
+	if b, ok := boolParam(&v, q.Get("following"), "following"); ok && b {
+		id := a.UserID
+		f.FollowedBy = &id
+	}
 	if b, ok := boolParam(&v, q.Get("snoozed"), "snoozed"); ok {
 		f.Snoozed = &b
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/escalated-dev/escalated-go/internal/audit"
 	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/canned"
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/department"
@@ -51,6 +52,7 @@ type Deps struct {
 	Settings      *settings.Store
 	Departments   *department.Service
 	Tags          *tag.Service
+	Canned        *canned.Service
 	BusinessHours *sla.Schedules
 	SLAPolicies   *sla.Policies
 	Audit         *audit.Log

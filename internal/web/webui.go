@@ -32,6 +32,8 @@ type UI struct {
 	next nextFunc
 	// success is flashed as flash.success after a successful form post.
 	success string
+	// say, when set, words flash.success from the answer's data instead.
+	say func(data map[string]any) string
 	// flashKey, when set, names the flash entry that receives the response's data, or only
 	// its field flashField when that is set.
 	flashKey   string
@@ -75,6 +77,13 @@ func then(path string) UI {
 // saying flashes msg as flash.success after a successful form post.
 func (u UI) saying(msg string) UI {
 	u.success = msg
+	return u
+}
+
+// sayingBy flashes, as flash.success after a successful form post, what say makes of the
+// answer's data: for a toggle whose message depends on which way it went.
+func (u UI) sayingBy(say func(data map[string]any) string) UI {
+	u.say = say
 	return u
 }
 
@@ -294,6 +303,11 @@ func (s *Server) serveForm(w http.ResponseWriter, r *http.Request, rt Route) {
 		flash := map[string]any{}
 		if rt.UI.success != "" {
 			flash["success"] = rt.UI.success
+		}
+		if rt.UI.say != nil {
+			if msg := rt.UI.say(data); msg != "" {
+				flash["success"] = msg
+			}
 		}
 		switch {
 		case rt.UI.flashKey == "":

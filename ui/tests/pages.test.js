@@ -70,6 +70,7 @@ const PROPS = {
   'Escalated/Admin/Automations/Index': { automations: [automation] },
   'Escalated/Admin/Automations/Form': { automation, agents, tags },
   'Escalated/Admin/Macros/Index': { macros: [{ id: 1, name: 'Refund', description: '', is_shared: true, created_by: 7, actions: [{ type: 'tags', value: [4] }, { type: 'reply', value: 'Refunded.' }] }], ...lookups },
+  'Escalated/Admin/CannedResponses/Index': { responses: [{ id: 1, title: 'Thanks', body: 'Thanks!', category: '', is_shared: true, created_by: 7, creator: { id: 7, name: 'Ada' } }] },
   'Escalated/Admin/AuditLog/Index': { logs: paginator([{ id: 1, user_id: 7, user: { id: 7, name: 'Ada' }, action: 'department.updated', auditable_type: 'department', auditable_id: 1, old_values: { name: 'A' }, new_values: { name: 'B' }, created_at: '2026-01-01T00:00:00Z' }]), filters: {}, users: agents, actions: [], resourceTypes: ['department', 'tag'] },
   'Escalated/Admin/SlaPolicies/Index': { policies: [{ id: 1, name: 'Standard', is_default: true, is_active: true, business_hours_only: true, first_response_hours: { high: 4 }, resolution_hours: { high: 24 } }] },
   'Escalated/Admin/SlaPolicies/Form': { policy: { id: 1, name: 'Standard', first_response_hours: { high: 4 }, resolution_hours: {} }, priorities: ['low', 'medium', 'high', 'urgent', 'critical'], schedules: [{ id: 1, name: 'Office' }] },

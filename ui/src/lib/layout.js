@@ -27,6 +27,7 @@ export const ADMIN_SECTIONS = [
       { label: 'Automations', path: '/admin/automations', permission: 'automation.view' },
       { label: 'Workflows', path: '/admin/workflows', permission: 'automation.view' },
       { label: 'Macros', path: '/admin/macros', permission: 'macro.view' },
+      { label: 'Canned responses', path: '/admin/canned-responses', permission: 'macro.view' },
     ],
   },
   {
