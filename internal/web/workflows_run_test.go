@@ -118,10 +118,10 @@ func TestWorkflowLogsArePaginated(t *testing.T) {
 			last = open(customer, subject)
 		}
 		customer.Do("POST", last.own("/reply"), map[string]any{"body": "Hello?"}).Want(201)
+		// Nine urgent tickets and one reply are every run there will be: the other evaluations
+		// write nothing, so the log is complete once these are in, whatever jobs are still
+		// finishing (under the tests' fake clock River may rescue and retry those).
 		eventually(t, "10 runs", func() bool { return d.count(`SELECT count(*) FROM workflow_runs`) == 10 })
-		eventually(t, "every evaluation", func() bool {
-			return d.count(`SELECT count(*) FROM river_job WHERE kind = 'workflows.evaluate' AND state IN ('available', 'scheduled', 'running', 'retryable')`) == 0
-		})
 
 		page := admin.Do("GET", workflowPath(id)+"/logs?per_page=5", nil).Want(200).JSON()
 		rows := page["data"].([]any)
