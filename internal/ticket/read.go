@@ -311,8 +311,16 @@ func (s *Service) get(ctx context.Context, actor *auth.Actor, id int64, requeste
 		if d.Followers, err = s.followers(ctx, id); err != nil {
 			return nil, err
 		}
-		if d.RequesterID != nil {
-			if err := s.db.R.NewRaw(`SELECT count(*) FROM tickets WHERE requester_id = ?`, *d.RequesterID).Scan(ctx, &d.RequesterTicketCount); err != nil {
+		var count string
+		var who int64
+		switch {
+		case d.RequesterID != nil:
+			count, who = `SELECT count(*) FROM tickets WHERE requester_id = ?`, *d.RequesterID
+		case d.ContactID != nil:
+			count, who = `SELECT count(*) FROM tickets WHERE contact_id = ?`, *d.ContactID
+		}
+		if count != "" {
+			if err := s.db.R.NewRaw(count, who).Scan(ctx, &d.RequesterTicketCount); err != nil {
 				return nil, fmt.Errorf("ticket: requester count: %w", err)
 			}
 		}

@@ -78,8 +78,13 @@ func TestGuestTicketJSON(t *testing.T) {
 			t.Fatalf("reply %v", reply)
 		}
 		detail := agent.Do("GET", staffTk.path(""), nil).Want(200).Data()
-		if detail["status"] != "waiting_on_agent" {
-			t.Fatalf("status %v after the guest's reply", detail["status"])
+		if detail["status"] != "waiting_on_agent" || detail["requester_ticket_count"] != 1.0 {
+			t.Fatalf("status %v, requester_ticket_count %v after the guest's reply", detail["status"], detail["requester_ticket_count"])
+		}
+		// The contact's tickets are counted like an account's.
+		openGuest(t, guest, "dana@example.org", "Toner")
+		if got := agent.Do("GET", staffTk.path(""), nil).Want(200).Data()["requester_ticket_count"]; got != 2.0 {
+			t.Fatalf("requester_ticket_count %v with two tickets from the contact", got)
 		}
 		last := detail["replies"].([]any)[2].(map[string]any)
 		if last["body"] != "Did that, still jammed." || last["author"].(map[string]any)["name"] != "Dana Okafor" {

@@ -1,7 +1,9 @@
 import { describe, it, expect } from 'vitest'
 import GuestCreate from '../src/pages/Guest/Create.vue'
 import GuestShow from '../src/pages/Guest/Show.vue'
+import AuditLog from '../src/pages/Admin/AuditLog/Index.vue'
 import { mount, page, setPage } from './helpers.js'
+import { paginator } from './fixtures.js'
 
 const detail = { id: 1, reference: 'ESC-00001', subject: 'Printer jam', status: 'open', priority: 'medium', description: 'It jams.', replies: [], attachments: [] }
 const token = 'A'.repeat(64)
@@ -41,5 +43,15 @@ describe('guest pages', () => {
     const plain = mount(GuestShow, { props: { ticket: detail, token } })
     expect(plain.find('[data-testid="guest-signup"]').exists()).toBe(false)
     plain.unmount()
+  })
+})
+
+describe('the audit log names guests', () => {
+  it('shows the contact a guest acted as, and the desk for rules and jobs', () => {
+    setPage({ url: '/support/admin/audit-log', escalated: { is_admin: true, permissions: ['*'] } })
+    const log = (id, who) => ({ id, action: 'ticket.replied', auditable_type: 'ticket', auditable_id: 1, old_values: null, new_values: null, created_at: '2026-01-01T00:00:00Z', ...who })
+    const w = mount(AuditLog, { props: { logs: paginator([log(1, { user: null, contact: { id: 3, name: 'Dana', email: 'dana@example.org' } }), log(2, { user: null, contact: null })]), filters: {}, users: [], actions: [], resourceTypes: [] } })
+    expect(w.text()).toContain('Dana (guest, dana@example.org)')
+    expect(w.text()).toContain('The desk')
   })
 })
