@@ -76,9 +76,9 @@ func (s *Service) List(ctx context.Context, actor *auth.Actor, f Filter) (*Page[
 		}
 		return s.applyFilter(q, f)
 	}
-	total, err := where(s.db.R.NewSelect().TableExpr("tickets AS t")).Count(ctx)
+	total, err := s.count(ctx, actor, f, where)
 	if err != nil {
-		return nil, fmt.Errorf("ticket: count list: %w", err)
+		return nil, err
 	}
 	order := "t.updated_at"
 	if col, ok := SortKeys[f.Sort]; ok {
@@ -127,10 +127,7 @@ func (s *Service) applyFilter(q *bun.SelectQuery, f Filter) *bun.SelectQuery {
 		q = q.Join("JOIN ticket_tags AS tt ON tt.ticket_id = t.id AND tt.tag_id = ?", *f.TagID)
 	}
 	if f.Search != "" {
-		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where("t.subject "+s.db.ILike()+" ? ESCAPE '\\'", "%"+escapeLike(f.Search)+"%").
-				WhereOr("t.reference = ?", f.Search)
-		})
+		q = s.search(q, f.Search)
 	}
 	if f.CreatedAfter != nil {
 		q = q.Where("t.created_at >= ?", *f.CreatedAfter)
