@@ -98,11 +98,15 @@ func main() {
 				log.Fatalf("explain: %s: %v", q.Name, err)
 			}
 			kind, count := "page", strings.Contains(stmt, "count(*)")
-			if count {
+			deltas := strings.Contains(stmt, "ticket_counts")
+			switch {
+			case deltas:
+				kind = "count from ticket_counts (not the tickets table)"
+			case count:
 				kind = "count"
 			}
 			mark := ""
-			if scansTable(d.Dialect, plan, count) {
+			if !deltas && scansTable(d.Dialect, plan, count) {
 				mark = "  <-- FULL SCAN of tickets"
 				full++
 			}

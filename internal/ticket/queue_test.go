@@ -244,6 +244,17 @@ func TestCountsFollowEveryChange(t *testing.T) {
 			e.count(`SELECT count(*) FROM (SELECT 1 FROM tickets GROUP BY status, priority, assigned_to, department_id, is_open) g`); rows != groups {
 			t.Fatalf("%d rows in ticket_counts after compacting, %d combinations", rows, groups)
 		}
+		// The totals above did come from ticket_counts, and a filter it cannot answer does not.
+		if _, err := e.db.W.NewRaw(`INSERT INTO ticket_counts (status, priority, is_open, n) VALUES ('open', 'low', TRUE, 1000)`).Exec(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		real := e.count(`SELECT count(*) FROM tickets`)
+		if p, err := e.svc.List(e.ctx, agents[0], ticket.Filter{}); err != nil || p.Total != real+1000 {
+			t.Fatalf("total %v (%v), want the counted %d", p, err, real+1000)
+		}
+		if p, err := e.svc.List(e.ctx, agents[0], ticket.Filter{TicketType: "question"}); err != nil || p.Total != real {
+			t.Fatalf("total by type %v (%v), want %d from the table", p, err, real)
+		}
 	})
 }
 
