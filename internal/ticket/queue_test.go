@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/escalated-dev/escalated-go/internal/auth"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
@@ -324,5 +325,55 @@ func TestCountsUnderConcurrentChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.checkCounts("compacted", agents, depts)
+	})
+}
+
+// TestWalkingTheOrderFindsTheSamePage: a tag or search filter that matches many tickets walks
+// the order's index on SQLite instead of starting from the matches; pages and totals must be
+// the same either way.
+func TestWalkingTheOrderFindsTheSamePage(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		agent, customer := e.user("agent"), e.user("customer")
+		vip := e.tag("vip")
+		for i := range 12 {
+			tk := e.open(customer, fmt.Sprintf("Printer %d", i))
+			if i%3 != 0 {
+				if _, err := e.svc.AddTags(e.ctx, agent, tk.ID, []int64{vip}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := e.svc.ChangePriority(e.ctx, agent, tk.ID, ticket.Priorities[i%len(ticket.Priorities)]); err != nil && i%len(ticket.Priorities) != 1 {
+				t.Fatal(err)
+			}
+			e.clock.Advance(time.Minute)
+		}
+		var filters []ticket.Filter
+		for _, sort := range []string{"", "created_at", "priority", "subject"} {
+			for _, desc := range []bool{false, true} {
+				filters = append(filters,
+					ticket.Filter{TagID: &vip, Sort: sort, Desc: desc, PerPage: 5, Page: 2},
+					ticket.Filter{Search: "rinter", Sort: sort, Desc: desc, PerPage: 5},
+					ticket.Filter{Search: "rinter", TagID: &vip, Sort: sort, Desc: desc, PerPage: 3, Page: 2})
+			}
+		}
+		want := make([][]string, len(filters))
+		totals := make([]int, len(filters))
+		for i, f := range filters {
+			p, err := e.svc.List(e.ctx, agent, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[i], totals[i] = references(p), p.Total
+		}
+		ticket.SetWalkThreshold(t, 1)
+		for i, f := range filters {
+			p, err := e.svc.List(e.ctx, agent, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := references(p); !slices.Equal(got, want[i]) || p.Total != totals[i] {
+				t.Fatalf("filter %+v walking: %v (total %d), want %v (total %d)", f, got, p.Total, want[i], totals[i])
+			}
+		}
 	})
 }

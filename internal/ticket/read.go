@@ -70,16 +70,18 @@ func (s *Service) List(ctx context.Context, actor *auth.Actor, f Filter) (*Page[
 	if f.Page <= 0 {
 		f.Page = 1
 	}
+	walk := false // see walkInOrder
 	where := func(q *bun.SelectQuery) *bun.SelectQuery {
 		if actor.IsCustomer() {
 			q = q.Where("t.requester_id = ?", actor.UserID)
 		}
-		return s.applyFilter(q, f)
+		return s.applyFilterFor(q, f, walk)
 	}
 	total, err := s.count(ctx, actor, f, where)
 	if err != nil {
 		return nil, err
 	}
+	walk = s.walkInOrder(f, total)
 	order := "t.updated_at"
 	if col, ok := SortKeys[f.Sort]; ok {
 		order = col
@@ -105,6 +107,12 @@ func (s *Service) List(ctx context.Context, actor *auth.Actor, f Filter) (*Page[
 }
 
 func (s *Service) applyFilter(q *bun.SelectQuery, f Filter) *bun.SelectQuery {
+	return s.applyFilterFor(q, f, false)
+}
+
+// applyFilterFor is applyFilter; with walk, the tag and search conditions are tests of each
+// ticket rather than the place to start from (walkInOrder).
+func (s *Service) applyFilterFor(q *bun.SelectQuery, f Filter, walk bool) *bun.SelectQuery {
 	if len(f.Statuses) > 0 {
 		q = q.Where("t.status IN (?)", bun.In(f.Statuses))
 	}
@@ -120,14 +128,16 @@ func (s *Service) applyFilter(q *bun.SelectQuery, f Filter) *bun.SelectQuery {
 	if f.DepartmentID != nil {
 		q = q.Where("t.department_id = ?", *f.DepartmentID)
 	}
-	if f.TagID != nil {
+	if f.TagID != nil && walk {
+		q = q.Where("EXISTS (SELECT 1 FROM ticket_tags AS tt WHERE tt.ticket_id = t.id AND tt.tag_id = ?)", *f.TagID)
+	} else if f.TagID != nil {
 		// A join rather than IN (subquery): a ticket has a tag at most once, so it counts and
 		// lists the same rows, and SQLite then walks the tag's index entries directly instead
 		// of first copying them into a temporary list (about half the time of a tag filter).
 		q = q.Join("JOIN ticket_tags AS tt ON tt.ticket_id = t.id AND tt.tag_id = ?", *f.TagID)
 	}
 	if f.Search != "" {
-		q = s.search(q, f.Search)
+		q = s.search(q, f.Search, walk)
 	}
 	if f.CreatedAfter != nil {
 		q = q.Where("t.created_at >= ?", *f.CreatedAfter)
