@@ -35,13 +35,21 @@ func (s *Service) search(q *bun.SelectQuery, term string, walk bool) *bun.Select
 		}
 		return q.Where(in+" (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)", ftsPhrase(term))
 	}
-	// PostgreSQL: pg_trgm's GIN index (tickets_search_idx) answers both ILIKEs.
+	if s.db.Dialect == db.Postgres {
+		// pg_trgm's GIN index on the narrow ticket_search answers both ILIKEs.
+		return q.Where("t.id IN (SELECT id FROM ticket_search WHERE "+pgSearch+")", pgPattern(term), pgPattern(term))
+	}
 	pattern := "%" + escapeLike(term) + "%"
 	return q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("t.subject "+s.db.ILike()+" ? ESCAPE '\\'", pattern).
-			WhereOr("t.reference "+s.db.ILike()+" ? ESCAPE '\\'", pattern)
+		return q.Where("t.subject LIKE ? ESCAPE '\\'", pattern).
+			WhereOr("t.reference LIKE ? ESCAPE '\\'", pattern)
 	})
 }
+
+// pgSearch is the condition on ticket_search (PostgreSQL) for a search, with pgPattern twice.
+const pgSearch = `(subject ILIKE ? ESCAPE '\' OR reference ILIKE ? ESCAPE '\')`
+
+func pgPattern(term string) string { return "%" + escapeLike(term) + "%" }
 
 // ftsSearch reports whether a search for term is answered from ticket_search (SQLite).
 func (s *Service) ftsSearch(term string) bool {
@@ -103,7 +111,7 @@ func onlyTagOrSearch(actor *auth.Actor, f Filter) (Filter, bool) {
 
 // count is List's total. Filters on the columns of ticket_counts (status, priority, assignee,
 // department, open) sum its rows, whatever their number of matching tickets; a tag alone
-// counts its ticket_tags entries, a search alone (SQLite) its ticket_search matches; any other
+// counts its ticket_tags entries, a search alone its ticket_search matches; any other
 // filter counts the matching tickets from an index.
 func (s *Service) count(ctx context.Context, actor *auth.Actor, f Filter, where func(*bun.SelectQuery) *bun.SelectQuery) (int, error) {
 	if countedByDeltas(actor, f) {
@@ -117,13 +125,15 @@ func (s *Service) count(ctx context.Context, actor *auth.Actor, f Filter, where 
 		return int(n), nil
 	}
 	if only, ok := onlyTagOrSearch(actor, f); ok {
-		// Every ticket_tags and ticket_search row has its ticket (foreign key; triggers).
+		// Every ticket_tags and ticket_search row has its ticket (foreign keys, triggers).
 		var q *bun.SelectQuery
 		switch {
 		case only.TagID != nil:
 			q = s.db.R.NewSelect().TableExpr("ticket_tags").Where("tag_id = ?", *only.TagID)
 		case s.ftsSearch(only.Search):
 			q = s.db.R.NewSelect().TableExpr("ticket_search").Where("ticket_search MATCH ?", ftsPhrase(only.Search))
+		case s.db.Dialect == db.Postgres:
+			q = s.db.R.NewSelect().TableExpr("ticket_search").Where(pgSearch, pgPattern(only.Search), pgPattern(only.Search))
 		}
 		if q != nil {
 			matches, err := q.Count(ctx)
