@@ -21,7 +21,8 @@ import (
 // tickets keep in the same transaction as every change, whichever code makes it.
 
 // minSearchIndexed is the shortest search the trigram indexes can answer: a shorter one has
-// no trigram, so it is matched by reading every subject.
+// no trigram, so it is matched by reading every subject and reference (of tickets on SQLite,
+// of the narrow ticket_search on PostgreSQL).
 const minSearchIndexed = 3
 
 // search keeps the tickets whose subject or reference contains term, ignoring case.

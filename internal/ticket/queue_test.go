@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 )
 
@@ -374,6 +375,52 @@ func TestWalkingTheOrderFindsTheSamePage(t *testing.T) {
 			if got := references(p); !slices.Equal(got, want[i]) || p.Total != totals[i] {
 				t.Fatalf("filter %+v walking: %v (total %d), want %v (total %d)", f, got, p.Total, want[i], totals[i])
 			}
+		}
+	})
+}
+
+// TestMigration13FillsFromExistingTickets: a desk upgraded with tickets already in it gets
+// them searchable and counted. The test takes migration 0013 back out, writes tickets the
+// way a desk before it did (no triggers), and migrates again.
+func TestMigration13FillsFromExistingTickets(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		agent := e.user("agent")
+		drop := []string{
+			`DROP TABLE ticket_counts`, `DROP TABLE ticket_search`, `DROP INDEX tickets_priority_rank_idx`,
+			`DELETE FROM schema_migrations WHERE version = 13`,
+		}
+		if e.db.Dialect == db.Postgres {
+			drop = append([]string{`DROP FUNCTION tickets_count_delta() CASCADE`, `DROP FUNCTION tickets_search_sync() CASCADE`}, drop...)
+		} else {
+			drop = append([]string{`DROP TRIGGER tickets_counts_ai`, `DROP TRIGGER tickets_counts_au`, `DROP TRIGGER tickets_counts_ad`,
+				`DROP TRIGGER tickets_search_ai`, `DROP TRIGGER tickets_search_au`, `DROP TRIGGER tickets_search_ad`}, drop...)
+		}
+		for _, q := range drop {
+			if _, err := e.db.W.ExecContext(e.ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		now := e.clock.Now()
+		for i, st := range []string{"open", "open", "closed", "resolved", "open"} {
+			e.insert(`INSERT INTO tickets (reference, subject, status, priority, is_open, assigned_to, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, fmt.Sprintf("OLD-%03d", i), fmt.Sprintf("Old printer %d", i), st,
+				ticket.Priorities[i%len(ticket.Priorities)], st == "open", map[bool]any{true: agent.UserID, false: nil}[i%2 == 0], now, now)
+		}
+		if err := e.db.Migrate(e.ctx, nil); err != nil {
+			t.Fatalf("migrate again: %v", err)
+		}
+		e.checkCounts("after the upgrade", []*auth.Actor{agent}, nil)
+		p, err := e.svc.List(e.ctx, agent, ticket.Filter{Search: "OLD PRINTER", Sort: "reference"})
+		if err != nil || p.Total != 5 || len(p.Items) != 5 {
+			t.Fatalf("search after the upgrade: %v, %v", p, err)
+		}
+		p, err = e.svc.List(e.ctx, agent, ticket.Filter{Search: "old-003"})
+		if err != nil || !slices.Equal(subjects(p), []string{"Old printer 3"}) {
+			t.Fatalf("reference search after the upgrade: %v, %v", p, err)
+		}
+		p, err = e.svc.List(e.ctx, agent, ticket.Filter{Sort: "priority", Desc: true, PerPage: 1})
+		if err != nil || p.Items[0].Priority != "critical" {
+			t.Fatalf("priority sort after the upgrade: %+v, %v", p, err)
 		}
 	})
 }
