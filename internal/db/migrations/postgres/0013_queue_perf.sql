@@ -7,10 +7,11 @@
 -- but a few hundred of ticket_search.
 --
 -- The extension is database-wide, so it goes into the public schema (a desk's own schema may
--- be dropped with it; tests give each desk one), under a lock so two desks migrating at once
--- do not race to create it. The index names its operator class by the extension's schema,
--- which need not be on the desk's search_path. pg_trgm is a trusted extension: a user with
--- CREATE on the database may create it.
+-- be dropped with it; tests give each desk one), or into the desk's schema when the user may
+-- not create in public, under a lock so two desks migrating at once do not race to create it.
+-- The index names its operator class by the extension's schema, which need not be on the
+-- desk's search_path. pg_trgm is a trusted extension: a user with CREATE on the database may
+-- create it.
 CREATE TABLE ticket_search (
     id        BIGINT PRIMARY KEY REFERENCES tickets(id) ON DELETE CASCADE,
     subject   TEXT NOT NULL,
@@ -26,7 +27,8 @@ BEGIN
     SELECT n.nspname INTO s FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
         WHERE e.extname = 'pg_trgm';
     IF s IS NULL THEN
-        IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public') THEN
+        IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public')
+                AND has_schema_privilege('public', 'CREATE') THEN
             CREATE EXTENSION pg_trgm WITH SCHEMA public;
             s := 'public';
         ELSE
