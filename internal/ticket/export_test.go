@@ -10,3 +10,10 @@ import (
 func (s *Service) WorkWakeJob(ctx context.Context, ticketID int64) error {
 	return (&wakeWorker{tickets: s}).Work(ctx, &river.Job[wakeArgs]{Args: wakeArgs{TicketID: ticketID}})
 }
+
+// SetWalkThreshold changes walkThreshold until the test ends.
+func SetWalkThreshold(t interface{ Cleanup(func()) }, n int) {
+	old := walkThreshold
+	walkThreshold = n
+	t.Cleanup(func() { walkThreshold = old })
+}

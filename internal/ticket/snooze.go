@@ -198,11 +198,13 @@ func (w *wakeDueWorker) Work(ctx context.Context, _ *river.Job[wakeDueArgs]) err
 	return err
 }
 
-// RegisterJobs registers the snooze wake-up jobs and has Snooze schedule one for each snooze.
+// RegisterJobs registers the snooze wake-up jobs and has Snooze schedule one for each snooze,
+// and the job that compacts the queue's counts.
 func (s *Service) RegisterJobs(j *jobs.Jobs) {
 	s.jobs = j
 	jobs.AddWorker(j, &wakeWorker{tickets: s})
 	jobs.AddWorker(j, &wakeDueWorker{tickets: s})
+	s.registerCountJobs(j)
 	j.AddPeriodic(jobs.Periodic{
 		Name:  wakeDueArgs{}.Kind(),
 		Every: time.Minute,
