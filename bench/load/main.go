@@ -4,7 +4,8 @@
 //	    -password secret -c 16 -d 10s -scenario create
 //
 // Scenarios: create (customers open tickets), reply (agents reply to tickets), queue (agents
-// list the queue with each filter in turn), mixed (all three, weighted like a working desk:
+// list the queue with each filter in turn), page (the same filters as the web UI's Inertia
+// visits to the queue page, with all its props), mixed (all three, weighted like a working desk:
 // half queue views, a third replies, the rest new tickets). Several may be given, comma
 // separated; each runs for -d.
 //
@@ -28,6 +29,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -45,7 +47,7 @@ func main() {
 	workers := flag.Int("c", 16, "concurrent workers")
 	dur := flag.Duration("d", 10*time.Second, "how long each scenario runs (at most 10m)")
 	maxReq := flag.Int64("n", 5_000_000, "stop a scenario after this many requests")
-	scenarios := flag.String("scenario", "create", "create, reply, queue or mixed; several comma separated")
+	scenarios := flag.String("scenario", "create", "create, reply, queue, page or mixed; several comma separated")
 	userPassword := flag.String("user-password", "bench-password-1234", "password of the users the tool creates")
 	flag.Parse()
 	if *email == "" || *password == "" {
@@ -61,7 +63,7 @@ func main() {
 	var list []string
 	for _, s := range strings.Split(*scenarios, ",") {
 		s = strings.TrimSpace(s)
-		if !slices.Contains([]string{"create", "reply", "queue", "mixed"}, s) {
+		if !slices.Contains([]string{"create", "reply", "queue", "page", "mixed"}, s) {
 			log.Fatalf("load: unknown scenario %q", s)
 		}
 		list = append(list, s)
@@ -98,6 +100,9 @@ func main() {
 			if err := wk.prepareReplies(ctx); err != nil {
 				log.Fatalf("load: %v", err)
 			}
+			if err := wk.agent.readVersion(ctx); err != nil {
+				log.Fatalf("load: %v", err)
+			}
 		}
 	}
 	for _, s := range list {
@@ -118,6 +123,9 @@ func isLoopback(host string) bool {
 type client struct {
 	base string
 	http *http.Client
+	// version is the frontend build an Inertia visit names (X-Inertia-Version), read from the
+	// queue page's HTML before the page scenario starts.
+	version string
 }
 
 func newClient(base string, t *http.Transport) *client {
@@ -158,6 +166,56 @@ func (c *client) do(ctx context.Context, method, path string, body, out any, wan
 		return err
 	}
 	return json.NewDecoder(res.Body).Decode(out)
+}
+
+// visit makes the web UI's Inertia visit to path: the page object as JSON, with every prop
+// the page and the layout get.
+func (c *client) visit(ctx context.Context, path string) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+path, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("X-Inertia", "true")
+	req.Header.Set("X-Inertia-Version", c.version)
+	req.Header.Set("Accept", "text/html, application/xhtml+xml")
+	res, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(res.Body, 512))
+		return &statusError{status: res.StatusCode, body: string(b)}
+	}
+	_, err = io.Copy(io.Discard, res.Body)
+	return err
+}
+
+// pageVersion is the "version" of the page object the queue page's HTML shell carries.
+var pageVersion = regexp.MustCompile(`version(?:&#34;|&quot;|")\s*:\s*(?:&#34;|&quot;|")([^&"]+)`)
+
+// readVersion loads the queue page as a browser would and keeps its build version.
+func (c *client) readVersion(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/agent/tickets", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "text/html")
+	res, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(res.Body, 4<<20))
+	if err != nil {
+		return err
+	}
+	m := pageVersion.FindSubmatch(b)
+	if res.StatusCode != http.StatusOK || m == nil {
+		return fmt.Errorf("read the page version: status %d, version found %v", res.StatusCode, m != nil)
+	}
+	c.version = string(m[1])
+	return nil
 }
 
 type statusError struct {
@@ -283,6 +341,10 @@ var (
 		w.seq++
 		return w.agent.do(ctx, "GET", "/agent/tickets?"+queries[w.seq%len(queries)], nil, nil, http.StatusOK)
 	}}
+	opPage = op{"page", func(ctx context.Context, w *worker, queries []string) error {
+		w.seq++
+		return w.agent.visit(ctx, "/agent/tickets?"+queries[w.seq%len(queries)])
+	}}
 )
 
 // pick chooses the next request of a scenario.
@@ -294,6 +356,8 @@ func pick(scenario string, r *rand.Rand) op {
 		return opReply
 	case "queue":
 		return opQueue
+	case "page":
+		return opPage
 	}
 	switch n := r.IntN(100); {
 	case n < 50:
@@ -331,7 +395,7 @@ func (o *opResult) fail(err error) {
 
 func runScenario(ctx context.Context, scenario string, workers []*worker, queries []string, d time.Duration, maxReq int64) *result {
 	res := &result{ops: map[string]*opResult{}}
-	for _, o := range []op{opCreate, opReply, opQueue} {
+	for _, o := range []op{opCreate, opReply, opQueue, opPage} {
 		res.ops[o.name] = &opResult{}
 	}
 	ctx, cancel := context.WithTimeout(ctx, d)
@@ -369,7 +433,7 @@ func (r *result) print(out io.Writer, scenario string, workers int) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "op\trequests\treq/s\tp50\tp90\tp99\tmax\terrors\t")
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }
-	for _, name := range []string{"create", "reply", "queue"} {
+	for _, name := range []string{"create", "reply", "queue", "page"} {
 		o := r.ops[name]
 		s := o.lat.Summary()
 		if s.N == 0 && o.nErr.Load() == 0 {
@@ -379,7 +443,7 @@ func (r *result) print(out io.Writer, scenario string, workers int) {
 			ms(s.P50), ms(s.P90), ms(s.P99), ms(s.Max), o.nErr.Load())
 	}
 	tw.Flush()
-	for _, name := range []string{"create", "reply", "queue"} {
+	for _, name := range []string{"create", "reply", "queue", "page"} {
 		r.ops[name].errors.Range(func(k, v any) bool {
 			fmt.Fprintf(out, "  %s errors: %s × %d\n", name, k, v.(*atomic.Int64).Load())
 			return true

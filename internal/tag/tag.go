@@ -65,6 +65,23 @@ func (s *Service) List(ctx context.Context, actor *auth.Actor) ([]Tag, error) {
 	return load(ctx, s.db.R, 0)
 }
 
+// Name is a tag as a picker shows it, without its ticket count.
+type Name struct {
+	ID    int64  `bun:"id"`
+	Name  string `bun:"name"`
+	Color string `bun:"color"`
+}
+
+// Names lists every tag by name, cheaply, for the pickers of pages whose routes hold their own
+// permission; it counts no tickets.
+func (s *Service) Names(ctx context.Context) ([]Name, error) {
+	var out []Name
+	if err := s.db.R.NewSelect().Table("tags").Column("id", "name", "color").OrderExpr("name, id").Scan(ctx, &out); err != nil {
+		return nil, fmt.Errorf("tag: names: %w", err)
+	}
+	return out, nil
+}
+
 // Create adds a tag.
 func (s *Service) Create(ctx context.Context, actor *auth.Actor, in Input) (*Tag, error) {
 	if !actor.Can("tag.manage") {

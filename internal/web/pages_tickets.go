@@ -45,7 +45,7 @@ type option struct {
 // any department, so the list is read as the desk and cut down to ids and names: agents and
 // counts stay behind department.view.
 func (s *Server) departmentOptions(ctx context.Context, activeOnly bool) ([]option, error) {
-	list, err := s.Departments.List(ctx, auth.System())
+	list, err := s.Departments.Names(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (s *Server) departmentOptions(ctx context.Context, activeOnly bool) ([]opti
 // tagOptions lists the tags staff may filter by and put on tickets, read as the desk for the
 // same reason, without their ticket counts.
 func (s *Server) tagOptions(ctx context.Context) ([]option, error) {
-	list, err := s.Tags.List(ctx, auth.System())
+	list, err := s.Tags.Names(ctx)
 	if err != nil {
 		return nil, err
 	}
