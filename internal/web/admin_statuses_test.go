@@ -178,3 +178,44 @@ func TestAdminStatusesRejectHostileInput(t *testing.T) {
 		}
 	})
 }
+
+// The transition grid page: an admin opens it, takes "resolved → reopened" away and saves through
+// the Inertia form; the page comes back with the flash and the new table, and an agent's move
+// the table no longer allows is a 409. A viewer sees the page but cannot save.
+func TestAdminTransitionsPage(t *testing.T) {
+	testdesk.Each(t, func(t *testing.T, d *testdesk.Desk) {
+		admin, agent, customer := d.User("admin"), d.User("agent"), d.User("customer")
+		p := visit(t, admin, "/admin/transitions", "Escalated/Admin/Transitions/Index")
+		table := map[string][]string{}
+		for from, to := range p.Props["transitions"].(map[string]any) {
+			for _, s := range to.([]any) {
+				if !(from == "resolved" && s == "reopened") {
+					table[from] = append(table[from], s.(string))
+				}
+			}
+		}
+		if len(p.Props["statuses"].([]any)) == 0 || len(table["resolved"]) == len(p.Props["transitions"].(map[string]any)["resolved"].([]any)) {
+			t.Fatalf("page props: statuses %v, transitions %v", p.Props["statuses"], p.Props["transitions"])
+		}
+		after := submit(t, admin, "PUT", "/admin/transitions", map[string]any{"transitions": table}, "/support/admin/transitions")
+		if flash(after, "success") != "Transitions saved." || slices.Contains(after.Props["transitions"].(map[string]any)["resolved"].([]any), any("reopened")) {
+			t.Fatalf("after save: flash %v, table %v", after.Props["flash"], after.Props["transitions"])
+		}
+
+		tk := open(customer, "Fixed already")
+		move(agent, tk, "resolved")
+		res := agent.Do("POST", tk.path("/status"), map[string]any{"status": "reopened"}).Want(409).JSON()
+		if allowed, _ := res["allowed_transitions"].([]any); len(allowed) == 0 || slices.Contains(allowed, any("reopened")) {
+			t.Fatalf("409 %v", res)
+		}
+
+		viewer := d.User(d.Role("transitions_viewer", "settings.view"))
+		visit(t, viewer, "/admin/transitions", "Escalated/Admin/Transitions/Index")
+		restore := map[string][]string{"resolved": {"closed", "reopened"}}
+		viewer.Inertia("PUT", "/admin/transitions", map[string]any{"transitions": restore}).Want(303)
+		if got := transitions(viewer); slices.Contains(got["resolved"], "reopened") || len(got["open"]) == 0 {
+			t.Fatalf("a viewer changed the table: %v", got)
+		}
+		refused(t, agent, 403, "/admin/transitions")
+	})
+}

@@ -91,6 +91,17 @@ func (s *Server) adminStatusesIndexPage(r *http.Request, a *auth.Actor) (map[str
 	return map[string]any{"statuses": list, "categories": ticket.Categories}, err
 }
 
+// adminTransitionsPage is the transition table with the statuses it is made of, in their
+// order, for the grid that edits it.
+func (s *Server) adminTransitionsPage(r *http.Request, a *auth.Actor) (map[string]any, error) {
+	statuses, err := s.Tickets.ListStatuses(r.Context(), a)
+	if err != nil {
+		return nil, err
+	}
+	table, err := s.Tickets.Transitions(r.Context(), a)
+	return map[string]any{"statuses": statuses, "transitions": table}, err
+}
+
 // adminStatusFormPage names the status by its slug, the key statuses have.
 func (s *Server) adminStatusFormPage(r *http.Request, a *auth.Actor) (map[string]any, error) {
 	var status any

@@ -49,11 +49,13 @@ func contractPages(t *testing.T) map[string][]string {
 }
 
 // deskOwnPages are pages the desk renders that the shared frontend does not have: the
-// standalone server's sign-in form, which a host application provides itself, and the staff's
-// notification inbox, which our layout links only when the route exists.
+// standalone server's sign-in form, which a host application provides itself, and pages for
+// features the shared frontend has none for (the staff's notification inbox, the transition
+// table), which our frontend links only when their routes exist.
 var deskOwnPages = map[string][]string{
-	"Escalated/Auth/Login":          {"action"},
-	"Escalated/Agent/Notifications": {"notifications", "filters", "unread_count"},
+	"Escalated/Auth/Login":              {"action"},
+	"Escalated/Agent/Notifications":     {"notifications", "filters", "unread_count"},
+	"Escalated/Admin/Transitions/Index": {"statuses", "transitions"},
 }
 
 // sharedProps are the props every page carries.
@@ -168,7 +170,7 @@ func TestEveryPageMatchesTheContract(t *testing.T) {
 			"Escalated/Admin/SlaPolicies/Index", "Escalated/Admin/SlaPolicies/Form",
 			"Escalated/Admin/Workflows/Index", "Escalated/Admin/Workflows/Form", "Escalated/Admin/Workflows/Logs",
 			"Escalated/Admin/Webhooks/Index", "Escalated/Admin/Webhooks/Form", "Escalated/Admin/Webhooks/DeliveryLog",
-			"Escalated/Admin/ApiTokens/Index",
+			"Escalated/Admin/ApiTokens/Index", "Escalated/Admin/Transitions/Index", "Escalated/Agent/Notifications",
 		} {
 			if !rendered[want] {
 				t.Errorf("no route renders %s", want)

@@ -129,8 +129,8 @@ func (s *Server) adminRoutes() []Route {
 		{"PUT", "/admin/statuses/{status}", "escalated.admin.statuses.update", staff("settings.manage"), s.adminStatusUpdate, then("/admin/statuses").saying("Status saved.")},
 		{"PATCH", "/admin/statuses/{status}", "escalated.admin.statuses.update", staff("settings.manage"), s.adminStatusUpdate, then("/admin/statuses").saying("Status saved.")},
 		{"DELETE", "/admin/statuses/{status}", "escalated.admin.statuses.destroy", staff("settings.manage"), s.adminStatusDestroy, then("/admin/statuses").saying("Status deleted.")},
-		{"GET", "/admin/transitions", "escalated.admin.transitions.index", staff("settings.view"), s.adminTransitionIndex, noPage},
-		{"PUT", "/admin/transitions", "escalated.admin.transitions.update", staff("settings.manage"), s.adminTransitionUpdate, back.saying("Transitions saved.")},
+		{"GET", "/admin/transitions", "escalated.admin.transitions.index", staff("settings.view"), s.adminTransitionIndex, page("Escalated/Admin/Transitions/Index", s.adminTransitionsPage)},
+		{"PUT", "/admin/transitions", "escalated.admin.transitions.update", staff("settings.manage"), s.adminTransitionUpdate, then("/admin/transitions").saying("Transitions saved.")},
 
 		{"GET", "/admin/business-hours", "escalated.admin.business-hours.index", staff("sla.view"), s.adminBusinessHourIndex, page("Escalated/Admin/BusinessHours/Index", s.adminBusinessHoursIndexPage)},
 		{"GET", "/admin/business-hours/create", "escalated.admin.business-hours.create", staff("sla.manage"), nil, page("Escalated/Admin/BusinessHours/Form", s.adminBusinessHourFormPage)},

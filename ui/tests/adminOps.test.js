@@ -8,6 +8,7 @@ import WorkflowForm from '../src/pages/Admin/Workflows/Form.vue'
 import WorkflowLogs from '../src/pages/Admin/Workflows/Logs.vue'
 import WebhookIndex from '../src/pages/Admin/Webhooks/Index.vue'
 import ApiTokens from '../src/pages/Admin/ApiTokens/Index.vue'
+import Transitions from '../src/pages/Admin/Transitions/Index.vue'
 import Dashboard from '../src/pages/Agent/Dashboard.vue'
 import RuleList from '../src/components/RuleList.vue'
 import { workflowConditionText, workflowConditionValue } from '../src/lib/ruleVocab.js'
@@ -87,6 +88,26 @@ describe('admin operations pages', () => {
     await w.find('input[type="password"]').setValue('')
     list = w.emitted('update:modelValue').at(-1)[0]
     expect(list[0].value).toEqual({ url: 'https://example.com/h' })
+  })
+
+  it('the transition grid sends the whole table, in the statuses\' order', async () => {
+    setPage({ url: '/support/admin/transitions', escalated: admin })
+    const statuses = [{ slug: 'open', name: 'Open' }, { slug: 'pending', name: 'Pending' }, { slug: 'resolved', name: 'Resolved' }]
+    const w = mount(Transitions, { props: { statuses, transitions: { open: ['resolved'], resolved: ['open'] } } })
+    expect(w.findAll('input[type="checkbox"]')).toHaveLength(6) // no status moves to itself
+    await w.find('input[aria-label="Open to Pending"]').setValue(true)
+    await w.find('input[aria-label="Resolved to Open"]').setValue(false)
+    await w.find('form').trigger('submit')
+    const [url, body] = put.mock.calls[0]
+    expect(url).toBe('/support/admin/transitions')
+    expect(body).toEqual({ transitions: { open: ['pending', 'resolved'], pending: [], resolved: [] } })
+  })
+
+  it('the transition grid is read-only without settings.manage', () => {
+    setPage({ url: '/support/admin/transitions', escalated: { is_admin: false, permissions: ['settings.view'] } })
+    const w = mount(Transitions, { props: { statuses: [{ slug: 'open', name: 'Open' }, { slug: 'closed', name: 'Closed' }], transitions: { open: ['closed'] } } })
+    expect(w.findAll('input[type="checkbox"]').every((i) => i.attributes('disabled') !== undefined)).toBe(true)
+    expect(w.text()).not.toContain('Save transitions')
   })
 
   it('a nested action error shows under its action', () => {

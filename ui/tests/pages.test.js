@@ -60,6 +60,10 @@ const PROPS = {
   'Escalated/Admin/Roles/Form': { role: { id: 4, slug: 'billing', name: 'Billing', description: '', permissions: ['ticket.view'] }, permissions: ['ticket.view', 'ticket.edit', 'reply.create', 'settings.manage'] },
   'Escalated/Admin/Users/Index': { users: paginator([{ id: 7, name: 'Ada', email: 'ada@example.com', role: 'admin', is_active: true }, { id: 8, name: 'Bo', email: 'bo@example.com', role: 'agent', is_active: false }]), filters: {}, currentUserId: 7 },
   'Escalated/Admin/Statuses/Index': { statuses: [{ slug: 'open', name: 'Open', category: 'open', color: '#3b82f6', position: 1, is_system: true }], categories: ['new', 'open', 'pending', 'on_hold', 'solved'] },
+  'Escalated/Admin/Transitions/Index': {
+    statuses: [{ slug: 'open', name: 'Open' }, { slug: 'resolved', name: 'Resolved' }],
+    transitions: { open: ['resolved'], resolved: [] },
+  },
   'Escalated/Admin/Statuses/Form': { status: { slug: 'on_hold_vendor', name: 'Waiting on vendor', category: 'on_hold', color: '#aaaaaa', position: 9, is_system: false }, categories: { new: 'New', open: 'Open', pending: 'Pending', on_hold: 'On hold', solved: 'Solved' } },
   'Escalated/Admin/Settings': { settings: { guest_tickets_enabled: true, ticket_reference_prefix: 'ESC', csat_scale: 5, widget_color: '#4F46E5', some_future_key: 3 }, departments, supported_settings: [], update_url: '' },
   'Escalated/Admin/Settings/TwoFactor': { enabled: false, pending: false },
@@ -101,7 +105,7 @@ describe('pages', () => {
   const contractFile = here('../../../shared/escalated-contract/pages.json')
   it.skipIf(!existsSync(contractFile))('use the names pages.json knows', () => {
     const contract = JSON.parse(readFileSync(contractFile, 'utf8')).pages
-    const own = ['Escalated/Auth/Login', 'Escalated/Agent/Notifications']
+    const own = ['Escalated/Auth/Login', 'Escalated/Agent/Notifications', 'Escalated/Admin/Transitions/Index']
     for (const name of names) {
       if (!own.includes(name)) expect(contract, name).toHaveProperty([name])
     }

@@ -17,6 +17,7 @@ export const ADMIN_SECTIONS = [
       { label: 'SLA policies', path: '/admin/sla-policies', permission: 'sla.view' },
       { label: 'Business hours', path: '/admin/business-hours', permission: 'sla.view' },
       { label: 'Statuses', path: '/admin/statuses', permission: 'settings.view' },
+      { label: 'Status transitions', path: '/admin/transitions', permission: 'settings.view' },
       { label: 'Tags', path: '/admin/tags', permission: 'tag.view' },
     ],
   },
