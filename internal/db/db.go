@@ -35,6 +35,8 @@ type DB struct {
 	Dialect Dialect
 	W       *bun.DB
 	R       *bun.DB
+
+	group *groupCommit // SQLite: write transactions share commits (see groupCommit)
 }
 
 // Open connects to the database named by url: a postgres:// or postgresql:// URL, or else
@@ -168,6 +170,7 @@ func openSQLite(dsn string) (*DB, error) {
 		Dialect: SQLite,
 		W:       bun.NewDB(writer, sqlitedialect.New()),
 		R:       bun.NewDB(reader, sqlitedialect.New()),
+		group:   newGroupCommit(),
 	}, nil
 }
 
@@ -207,8 +210,14 @@ func (d *DB) Close() error {
 	return err
 }
 
-// InTx runs fn in one write transaction and commits when fn returns nil.
+// InTx runs fn in one write transaction and commits when fn returns nil. On SQLite,
+// concurrent calls share one transaction and one commit, each in a savepoint of its own:
+// fn's writes commit, or are undone, exactly as if it ran alone, and InTx returns only after
+// they are committed (see groupCommit). fn must not start another transaction.
 func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	if d.group != nil {
+		return d.group.run(ctx, d.W, fn)
+	}
 	return d.W.RunInTx(ctx, nil, fn)
 }
 
