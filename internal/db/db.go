@@ -37,6 +37,7 @@ type DB struct {
 	R       *bun.DB
 
 	group *groupCommit // SQLite: write transactions share commits (see groupCommit)
+	stmts *stmtCache   // the writer's prepared statements (see ExecTx)
 }
 
 // Open connects to the database named by url: a postgres:// or postgresql:// URL, or else
@@ -110,7 +111,7 @@ func openPostgres(dsn string) (*DB, error) {
 	sqldb.SetMaxOpenConns(n)
 	sqldb.SetMaxIdleConns(n)
 	b := bun.NewDB(sqldb, pgdialect.New())
-	return &DB{Dialect: Postgres, W: b, R: b}, nil
+	return &DB{Dialect: Postgres, W: b, R: b, stmts: newStmtCache()}, nil
 }
 
 // sqlitePragmas tune SQLite for a server: WAL so readers never block the writer, a busy
@@ -171,6 +172,7 @@ func openSQLite(dsn string) (*DB, error) {
 		W:       bun.NewDB(writer, sqlitedialect.New()),
 		R:       bun.NewDB(reader, sqlitedialect.New()),
 		group:   newGroupCommit(),
+		stmts:   newStmtCache(),
 	}, nil
 }
 
