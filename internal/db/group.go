@@ -46,12 +46,12 @@ type groupCommit struct {
 }
 
 type txMember struct {
-	ctx     context.Context
-	fn      func(ctx context.Context, tx bun.Tx) error
-	err     error
-	panic   any    // what fn panicked with, re-raised in its caller
-	stack   []byte // where it panicked
-	wake    chan bool
+	ctx   context.Context
+	fn    func(ctx context.Context, tx bun.Tx) error
+	err   error
+	panic any    // what fn panicked with, re-raised in its caller
+	stack []byte // where it panicked
+	wake  chan bool
 }
 
 // groupSavepoint is the savepoint each member runs in. Members run one at a time and each
