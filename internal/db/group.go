@@ -83,7 +83,17 @@ func (g *groupCommit) run(ctx context.Context, w *bun.DB, fn func(ctx context.Co
 	g.groups++
 	g.grouped += n
 	g.mu.Unlock()
+	finished := false
 	defer func() {
+		if !finished {
+			// Unwinding from a panic outside the members' own code: nothing was
+			// committed, and no member may take that for success.
+			for _, o := range batch {
+				if o.err == nil && o.panic == nil {
+					o.err = fmt.Errorf("db: a group of %d transactions was aborted", len(batch))
+				}
+			}
+		}
 		g.mu.Lock()
 		if len(g.queue) > 0 {
 			g.queue[0].wake <- true
@@ -103,6 +113,7 @@ func (g *groupCommit) run(ctx context.Context, w *bun.DB, fn func(ctx context.Co
 	} else {
 		commitGroup(w, batch)
 	}
+	finished = true
 	return m.result()
 }
 

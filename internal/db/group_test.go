@@ -50,8 +50,9 @@ func insertRow(ctx context.Context, tx bun.Tx, name string) error {
 	return err
 }
 
-// grouped runs first, and once it is running, the others concurrently; first holds the writer
-// until all of them wait, so they run together as one group. It returns each one's error
+// grouped runs first, and once it is running, the others one after the other, each started
+// once the one before waits; first holds the writer until all of them wait, so they run
+// together as one group, in order. It returns each one's error
 // (others' in order) or the value it panicked with.
 func grouped(t *testing.T, d *DB, first func(ctx context.Context, tx bun.Tx) error, others ...func(ctx context.Context, tx bun.Tx) error) (error, []any) {
 	t.Helper()
@@ -89,6 +90,11 @@ func grouped(t *testing.T, d *DB, first func(ctx context.Context, tx bun.Tx) err
 				out[i] = err
 			}
 		}()
+		// The next one starts once this one waits, so they queue in order. (Once the last
+		// one queues, first lets the group run, which may empty the queue at once.)
+		for i < len(others)-1 && d.group.waiting() < i+1 {
+			time.Sleep(time.Millisecond) // waits for another goroutine, not for a clock
+		}
 	}
 	wg.Wait()
 	return firstErr, out
