@@ -65,6 +65,15 @@ func RecordAll(ctx context.Context, db bun.IDB, changes []Change) error {
 	if len(changes) == 0 {
 		return nil
 	}
+	entries := Entries(changes)
+	if _, err := db.NewInsert().Model(&entries).Exec(ctx); err != nil {
+		return fmt.Errorf("audit: record %s: %w", changes[0].Action, err)
+	}
+	return nil
+}
+
+// Entries are the rows RecordAll writes for changes, for a caller that writes them itself.
+func Entries(changes []Change) []Entry {
 	entries := make([]Entry, len(changes))
 	for i, c := range changes {
 		entries[i] = Entry{
@@ -83,10 +92,7 @@ func RecordAll(ctx context.Context, db bun.IDB, changes []Change) error {
 			entries[i].ActorContactID = ca.ActorContactID()
 		}
 	}
-	if _, err := db.NewInsert().Model(&entries).Exec(ctx); err != nil {
-		return fmt.Errorf("audit: record %s: %w", changes[0].Action, err)
-	}
-	return nil
+	return entries
 }
 
 func encode(m map[string]any) json.RawMessage {

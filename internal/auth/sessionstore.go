@@ -53,8 +53,10 @@ func hashToken(token string) string {
 }
 
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	// Every request with a session cookie runs this: a prepared statement.
 	var data []byte
-	err := s.db.R.NewRaw(`SELECT data FROM sessions WHERE token_hash = ? AND expiry > ?`, hashToken(token), s.clock.Now()).Scan(ctx, &data)
+	err := s.db.QueryRowRead(ctx, `SELECT data FROM sessions WHERE token_hash = ? AND expiry > ?`,
+		[]any{hashToken(token), s.db.Arg(s.clock.Now())}, &data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}

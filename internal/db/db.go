@@ -35,6 +35,9 @@ type DB struct {
 	Dialect Dialect
 	W       *bun.DB
 	R       *bun.DB
+
+	group *groupCommit // SQLite: write transactions share commits (see groupCommit)
+	stmts *stmtCache   // the writer's prepared statements (see ExecTx)
 }
 
 // Open connects to the database named by url: a postgres:// or postgresql:// URL, or else
@@ -108,7 +111,7 @@ func openPostgres(dsn string) (*DB, error) {
 	sqldb.SetMaxOpenConns(n)
 	sqldb.SetMaxIdleConns(n)
 	b := bun.NewDB(sqldb, pgdialect.New())
-	return &DB{Dialect: Postgres, W: b, R: b}, nil
+	return &DB{Dialect: Postgres, W: b, R: b, stmts: newStmtCache()}, nil
 }
 
 // sqlitePragmas tune SQLite for a server: WAL so readers never block the writer, a busy
@@ -168,6 +171,8 @@ func openSQLite(dsn string) (*DB, error) {
 		Dialect: SQLite,
 		W:       bun.NewDB(writer, sqlitedialect.New()),
 		R:       bun.NewDB(reader, sqlitedialect.New()),
+		group:   newGroupCommit(),
+		stmts:   newStmtCache(),
 	}, nil
 }
 
@@ -207,8 +212,14 @@ func (d *DB) Close() error {
 	return err
 }
 
-// InTx runs fn in one write transaction and commits when fn returns nil.
+// InTx runs fn in one write transaction and commits when fn returns nil. On SQLite,
+// concurrent calls share one transaction and one commit, each in a savepoint of its own:
+// fn's writes commit, or are undone, exactly as if it ran alone, and InTx returns only after
+// they are committed (see groupCommit). fn must not start another transaction.
 func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	if d.group != nil {
+		return d.group.run(ctx, d.W, fn)
+	}
 	return d.W.RunInTx(ctx, nil, fn)
 }
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/uptrace/bun"
 )
@@ -62,18 +60,7 @@ func (d *DB) StringAgg(expr string) string {
 // anew each time. Placeholders are written ?, which PostgreSQL gets as $1, $2…; the query
 // must hold no other question mark. Scan its rows with bun's DB.ScanRows.
 func (d *DB) PrepareRead(ctx context.Context, query string) (*sql.Stmt, error) {
-	if d.Dialect == Postgres {
-		var b strings.Builder
-		n := 0
-		for _, part := range strings.SplitAfter(query, "?") {
-			if strings.HasSuffix(part, "?") {
-				n++
-				part = strings.TrimSuffix(part, "?") + "$" + strconv.Itoa(n)
-			}
-			b.WriteString(part)
-		}
-		query = b.String()
-	}
+	query = d.placeholders(query)
 	stmt, err := d.R.DB.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("db: prepare: %w", err)
@@ -86,15 +73,16 @@ func (d *DB) PrepareRead(ctx context.Context, query string) (*sql.Stmt, error) {
 // and an update. Call it in the transaction that inserts the row: on PostgreSQL it draws
 // from the id's sequence, so the id is never handed out twice; on SQLite it is the id
 // AUTOINCREMENT would choose (past every id ever used, deleted ones included), and the
-// writer's lock keeps it free until the insert.
-func (d *DB) NextID(ctx context.Context, tx bun.IDB, table string) (int64, error) {
-	q := tx.NewRaw(`SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0),
-		coalesce((SELECT max(id) FROM ?), 0)) + 1`, table, bun.Ident(table))
+// writer's lock keeps it free until the insert. table is a constant name, never input.
+func (d *DB) NextID(ctx context.Context, tx bun.Tx, table string) (int64, error) {
+	// The table's name is part of the prepared statement's text (one statement per table).
+	q := `SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '` + table + `'), 0),
+		coalesce((SELECT max(id) FROM "` + table + `"), 0)) + 1`
 	if d.Dialect == Postgres {
-		q = tx.NewRaw(`SELECT nextval(pg_get_serial_sequence(?, 'id'))`, table)
+		q = `SELECT nextval(pg_get_serial_sequence('` + table + `', 'id'))`
 	}
 	var id int64
-	if err := q.Scan(ctx, &id); err != nil {
+	if err := d.QueryRowTx(ctx, tx, q, nil, &id); err != nil {
 		return 0, fmt.Errorf("db: next id of %s: %w", table, err)
 	}
 	return id, nil

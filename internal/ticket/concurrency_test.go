@@ -1,13 +1,19 @@
 package ticket_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/uptrace/bun"
+
 	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/event"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 )
 
@@ -116,4 +122,76 @@ func countOf(list []string, v string) int {
 		}
 	}
 	return n
+}
+
+// TestConcurrentCreatesSomeFailing: 32 tickets are created at once, and every other one fails
+// late in its transaction (a transaction hook refuses it after the ticket and its audit row
+// are written). On SQLite the creates share commits (group commit): a failure must undo only
+// its own ticket, every success must be committed with its audit row and publish its event,
+// and no failure may publish anything.
+func TestConcurrentCreatesSomeFailing(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		const n = 32
+		refused := errors.New("refused by the hook")
+		e.svc.OnEventsTx(func(ctx context.Context, tx bun.Tx, events []event.Event) error {
+			if strings.HasPrefix(events[0].Ticket.Subject, "fail") {
+				return refused
+			}
+			return nil
+		})
+		customers := make([]*auth.Actor, n)
+		for i := range customers {
+			customers[i] = e.user("customer")
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		got := make([]*ticket.Ticket, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				subject := fmt.Sprintf("ok %d", i)
+				if i%2 == 1 {
+					subject = fmt.Sprintf("fail %d", i)
+				}
+				got[i], errs[i] = e.svc.Create(e.ctx, customers[i], ticket.CreateInput{Subject: subject, Description: "d"})
+			}()
+		}
+		wg.Wait()
+		refs := map[string]bool{}
+		for i := range n {
+			if i%2 == 1 {
+				if !errors.Is(errs[i], refused) {
+					t.Errorf("create %d: %v, want the hook's error", i, errs[i])
+				}
+				if c := e.count(`SELECT count(*) FROM tickets WHERE subject = ?`, fmt.Sprintf("fail %d", i)); c != 0 {
+					t.Errorf("refused create %d left %d tickets", i, c)
+				}
+				continue
+			}
+			if errs[i] != nil {
+				t.Fatalf("create %d: %v", i, errs[i])
+			}
+			tk := got[i]
+			if refs[tk.Reference] {
+				t.Errorf("reference %s handed out twice", tk.Reference)
+			}
+			refs[tk.Reference] = true
+			if c := e.count(`SELECT count(*) FROM tickets WHERE id = ? AND subject = ? AND reference = ?`, tk.ID, tk.Subject, tk.Reference); c != 1 {
+				t.Errorf("ticket %d (%s) not committed as returned", tk.ID, tk.Subject)
+			}
+			if a := e.audits(tk.ID); !slices.Equal(a, []string{"ticket.created"}) {
+				t.Errorf("ticket %d audits %v", tk.ID, a)
+			}
+			if ev := e.events.names(tk.ID); !slices.Equal(ev, []string{event.TicketCreated}) {
+				t.Errorf("ticket %d events %v", tk.ID, ev)
+			}
+		}
+		if c := e.count(`SELECT count(*) FROM audit_logs WHERE action = 'ticket.created'`); c != n/2 {
+			t.Errorf("%d ticket.created audit rows, want %d", c, n/2)
+		}
+		if c := e.events.len(); c != n/2 {
+			t.Errorf("%d events published, want %d", c, n/2)
+		}
+	})
 }

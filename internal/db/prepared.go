@@ -1,0 +1,250 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/schema"
+)
+
+// Prepared statements for the write path's hot statements. bun writes every value into the
+// statement text, so no two statements share a text: SQLite parses and plans each one afresh
+// (a quarter of a ticket create's processor time was SQLite's parser) and PostgreSQL plans
+// each one. These statements are prepared once on the writer and run with placeholders.
+
+// stmtCache holds the writer's prepared statements by query text, and insert plans by model.
+type stmtCache struct {
+	mu      sync.Mutex
+	stmts   map[string]*sql.Stmt // on the writer
+	reads   map[string]*sql.Stmt // on the readers
+	inserts map[insertKey]*insertPlan
+}
+
+func newStmtCache() *stmtCache {
+	return &stmtCache{stmts: map[string]*sql.Stmt{}, reads: map[string]*sql.Stmt{}, inserts: map[insertKey]*insertPlan{}}
+}
+
+// placeholders turns a query's ? placeholders into the dialect's ($1, $2… on PostgreSQL). The
+// query must hold no other question mark.
+func (d *DB) placeholders(query string) string {
+	if d.Dialect != Postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, part := range strings.SplitAfter(query, "?") {
+		if strings.HasSuffix(part, "?") {
+			n++
+			part = strings.TrimSuffix(part, "?") + "$" + strconv.Itoa(n)
+		}
+		b.WriteString(part)
+	}
+	return b.String()
+}
+
+// writeStmt is query prepared on the writer, or nil while it is not prepared yet. It is
+// called inside transactions, and on SQLite the transaction holds the writer's one
+// connection, so preparing right there would wait for that connection forever: the first
+// call prepares it in the background, once the connection is free, and runs unprepared
+// meanwhile. database/sql prepares it again on each connection it later runs on.
+func (d *DB) writeStmt(query string) *sql.Stmt {
+	c := d.stmts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, ok := c.stmts[query]
+	if !ok {
+		c.stmts[query] = nil // being prepared
+		go func() {
+			st, err := d.W.DB.PrepareContext(context.Background(), d.placeholders(query))
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if err != nil {
+				delete(c.stmts, query) // try again on next use (e.g. the database was closed)
+				return
+			}
+			c.stmts[query] = st
+		}()
+	}
+	return st
+}
+
+// QueryRowRead runs a one-row query, with ? placeholders, on the readers as a prepared
+// statement (prepared on first use) and scans its row into dest; no row is sql.ErrNoRows.
+func (d *DB) QueryRowRead(ctx context.Context, query string, args []any, dest ...any) error {
+	c := d.stmts
+	c.mu.Lock()
+	st, ok := c.reads[query]
+	if !ok {
+		var err error
+		if st, err = d.R.DB.PrepareContext(ctx, d.placeholders(query)); err != nil {
+			c.mu.Unlock()
+			return fmt.Errorf("db: prepare: %w", err)
+		}
+		c.reads[query] = st
+	}
+	c.mu.Unlock()
+	return st.QueryRowContext(ctx, args...).Scan(dest...)
+}
+
+// ExecTx runs query, with ? placeholders, in tx as a prepared statement. Arguments go to the
+// driver as they are: pass times through Arg so they are stored as bun stores them.
+func (d *DB) ExecTx(ctx context.Context, tx bun.Tx, query string, args ...any) error {
+	st := d.writeStmt(query)
+	if st == nil {
+		_, err := tx.Tx.ExecContext(ctx, d.placeholders(query), args...)
+		return err
+	}
+	s := tx.StmtContext(ctx, st)
+	defer s.Close()
+	_, err := s.ExecContext(ctx, args...)
+	return err
+}
+
+// QueryRowTx runs a one-row query, with ? placeholders, in tx as a prepared statement and
+// scans its row into dest.
+func (d *DB) QueryRowTx(ctx context.Context, tx bun.Tx, query string, args []any, dest ...any) error {
+	st := d.writeStmt(query)
+	if st == nil {
+		return tx.Tx.QueryRowContext(ctx, d.placeholders(query), args...).Scan(dest...)
+	}
+	s := tx.StmtContext(ctx, st)
+	defer s.Close()
+	return s.QueryRowContext(ctx, args...).Scan(dest...)
+}
+
+// bunTime is how bun writes a time into SQL; SQLite keeps times as this text, so values
+// bound to a prepared statement must have exactly this form to compare and sort with the
+// rest.
+const bunTime = "2006-01-02 15:04:05.999999-07:00"
+
+// Arg is v as a prepared statement's argument, stored as bun would store it: on SQLite a
+// time becomes bun's text form; nil pointers are NULL.
+func (d *DB) Arg(v any) any {
+	switch x := v.(type) {
+	case time.Time:
+		if d.Dialect == SQLite {
+			return x.UTC().Format(bunTime)
+		}
+		return x
+	case *time.Time:
+		if x == nil {
+			return nil
+		}
+		return d.Arg(*x)
+	case json.RawMessage:
+		return string(x) // as text, as bun writes it (SQLite would store a BLOB)
+	case *int64:
+		if x == nil {
+			return nil
+		}
+		return *x
+	case *string:
+		if x == nil {
+			return nil
+		}
+		return *x
+	}
+	return v
+}
+
+type insertKey struct {
+	typ    reflect.Type
+	withPK bool
+}
+
+// insertPlan is the prepared INSERT of a model's every column.
+type insertPlan struct {
+	query  string
+	fields []*schema.Field
+}
+
+// InsertRow inserts the row of model, a pointer to a bun model struct, in tx with a prepared
+// statement: every column, as bun's NewInsert().Model(model) would write it, except that an
+// autoincrement primary key left zero is chosen by the database (and set on model).
+func (d *DB) InsertRow(ctx context.Context, tx bun.Tx, model any) error {
+	v := reflect.ValueOf(model)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return fmt.Errorf("db: InsertRow wants a pointer to a struct, not %T", model)
+	}
+	strct := v.Elem()
+	table := tx.Dialect().Tables().Get(strct.Type())
+	var pk *schema.Field
+	if len(table.PKs) == 1 && table.PKs[0].AutoIncrement {
+		pk = table.PKs[0]
+	}
+	withPK := pk == nil || !pk.HasZeroValue(strct)
+	plan, err := d.insertPlan(table, withPK, pk)
+	if err != nil {
+		return err
+	}
+	args := make([]any, len(plan.fields))
+	for i, f := range plan.fields {
+		if args[i], err = d.fieldArg(f, strct); err != nil {
+			return err
+		}
+	}
+	if withPK {
+		return d.ExecTx(ctx, tx, plan.query, args...)
+	}
+	var id int64
+	if err := d.QueryRowTx(ctx, tx, plan.query, args, &id); err != nil {
+		return err
+	}
+	pk.Value(strct).SetInt(id)
+	return nil
+}
+
+func (d *DB) insertPlan(table *schema.Table, withPK bool, pk *schema.Field) (*insertPlan, error) {
+	key := insertKey{table.Type, withPK}
+	c := d.stmts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p, ok := c.inserts[key]; ok {
+		return p, nil
+	}
+	p := &insertPlan{}
+	var cols []string
+	for _, f := range table.Fields {
+		if f == pk && !withPK {
+			continue
+		}
+		cols = append(cols, string(f.SQLName))
+		p.fields = append(p.fields, f)
+	}
+	p.query = "INSERT INTO " + string(table.SQLName) + " (" + strings.Join(cols, ", ") + ") VALUES (" +
+		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	if !withPK {
+		p.query += " RETURNING " + string(pk.SQLName)
+	}
+	c.inserts[key] = p
+	return p, nil
+}
+
+// fieldArg is the argument for one column of a row, as bun would write it.
+func (d *DB) fieldArg(f *schema.Field, strct reflect.Value) (any, error) {
+	if f.NullZero && f.HasZeroValue(strct) {
+		return nil, nil
+	}
+	fv := f.Value(strct)
+	if fv.Kind() == reflect.Pointer {
+		if fv.IsNil() {
+			return nil, nil
+		}
+		fv = fv.Elem()
+	}
+	switch x := fv.Interface().(type) {
+	case time.Time, json.RawMessage:
+		return d.Arg(x), nil
+	case string, int64, int, int32, bool, float64:
+		return x, nil
+	}
+	return nil, fmt.Errorf("db: InsertRow: column %s of %s has type %s, which it cannot write as bun would", f.Name, f.Table.TypeName, fv.Type())
+}

@@ -1,0 +1,111 @@
+package db_test
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/escalated-dev/escalated-go/internal/audit"
+	"github.com/escalated-dev/escalated-go/internal/db"
+	"github.com/escalated-dev/escalated-go/internal/db/dbtest"
+	"github.com/escalated-dev/escalated-go/internal/ticket"
+)
+
+// InsertRow stores a row exactly as bun's insert of the same model does (times as the same
+// text on SQLite, NULLs, booleans, JSON as text), the first time (unprepared) and afterwards
+// (prepared).
+func TestInsertRowWritesWhatBunWrites(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		d, err := db.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		if err := d.Migrate(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2026, 3, 4, 5, 6, 7, 891234567, time.FixedZone("x", 3600))
+		due := at.Add(time.Hour)
+		mk := func(id int64) *ticket.Ticket {
+			return &ticket.Ticket{ID: id, Subject: "s", Description: "d", Status: "open", Priority: "high",
+				TicketType: "question", Channel: "web", IsOpen: true, FirstResponseDueAt: &due,
+				SlaPausedMicros: 42, CreatedAt: at, UpdatedAt: at}
+		}
+		entry := func() *audit.Entry {
+			id := int64(7)
+			return &audit.Entry{Action: "a", ResourceType: "ticket", ResourceID: &id,
+				OldValues: json.RawMessage(`{}`), NewValues: json.RawMessage(`{"k":"v"}`), IPAddress: "::1", CreatedAt: at}
+		}
+		row := func(table string, id int64) map[string]any {
+			t.Helper()
+			m := map[string]any{}
+			if err := d.R.NewRaw(`SELECT * FROM ? WHERE id = ?`, bun.Ident(table), id).Scan(ctx, &m); err != nil {
+				t.Fatal(err)
+			}
+			delete(m, "id")
+			return m
+		}
+		var types []string
+		for round := range 3 { // unprepared, then prepared (in the background) once the writer is free
+			base := int64(10 * (round + 1))
+			var viaBun, viaRow *audit.Entry
+			err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+				if _, err := tx.NewInsert().Model(mk(base)).Exec(ctx); err != nil {
+					return err
+				}
+				if err := d.InsertRow(ctx, tx, mk(base+1)); err != nil {
+					return err
+				}
+				viaBun, viaRow = entry(), entry()
+				if _, err := tx.NewInsert().Model(viaBun).Exec(ctx); err != nil {
+					return err
+				}
+				return d.InsertRow(ctx, tx, viaRow)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if viaRow.ID == 0 || viaRow.ID == viaBun.ID {
+				t.Fatalf("InsertRow set the id to %d (bun's row: %d)", viaRow.ID, viaBun.ID)
+			}
+			a, b := row("tickets", base), row("tickets", base+1)
+			delete(a, "reference")
+			delete(b, "reference")
+			if !maps.EqualFunc(a, b, func(x, y any) bool { return jsonEq(t, x, y) }) {
+				t.Errorf("round %d: ticket rows differ:\nbun:       %v\nInsertRow: %v", round, a, b)
+			}
+			if a, b := row("audit_logs", viaBun.ID), row("audit_logs", viaRow.ID); !maps.EqualFunc(a, b, func(x, y any) bool { return jsonEq(t, x, y) }) {
+				t.Errorf("round %d: audit rows differ:\nbun:       %v\nInsertRow: %v", round, a, b)
+			}
+			if d.Dialect == db.SQLite {
+				var ty []string
+				if err := d.R.NewRaw(`SELECT typeof(created_at) || typeof(first_response_due_at) || typeof(assigned_to) || typeof(is_open) FROM tickets WHERE id IN (?, ?) ORDER BY id`, base, base+1).Scan(ctx, &ty); err != nil {
+					t.Fatal(err)
+				}
+				var aty []string
+				if err := d.R.NewRaw(`SELECT typeof(new_values) FROM audit_logs WHERE id IN (?, ?) ORDER BY id`, viaBun.ID, viaRow.ID).Scan(ctx, &aty); err != nil {
+					t.Fatal(err)
+				}
+				types = append(types, ty...)
+				types = append(types, aty...)
+			}
+			time.Sleep(50 * time.Millisecond) // let the background prepare run (not a clock wait)
+		}
+		for i := 0; i+1 < len(types); i += 2 { // bun's row, then InsertRow's
+			if types[i] != types[i+1] {
+				t.Errorf("SQLite storage classes differ: bun %s, InsertRow %s", types[i], types[i+1])
+			}
+		}
+	})
+}
+
+func jsonEq(t *testing.T, x, y any) bool {
+	a, _ := json.Marshal(x)
+	b, _ := json.Marshal(y)
+	return string(a) == string(b)
+}
