@@ -147,6 +147,11 @@ func New(ctx context.Context, d *db.DB, o Options) (*Jobs, error) {
 	}
 	if _, wall := o.Clock.(clock.Real); o.Clock != nil && !wall {
 		cfg.Test.Time = riverTime{o.Clock}
+		// River's rescuer measures a running job's age on the wall clock, but the job was
+		// attempted at the injected clock's time, months earlier in tests: it would take
+		// every running job for stuck and reschedule it in the injected clock's future,
+		// where it never comes due. A test of rescue sets its own (Tune).
+		cfg.RescueStuckJobsAfter = 100 * 365 * 24 * time.Hour
 	}
 	if o.Tune != nil {
 		o.Tune(cfg)
