@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,6 +22,7 @@ import (
 	escalated "github.com/escalated-dev/escalated-go"
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db/dbtest"
+	"github.com/escalated-dev/escalated-go/internal/testenv"
 	"github.com/escalated-dev/escalated-go/internal/web"
 )
 
@@ -32,7 +32,7 @@ type Desk struct {
 	t      testing.TB
 	Server *httptest.Server
 	Clock  *clock.Fake
-	Events *Recorder
+	Events *testenv.Recorder
 	seq    atomic.Int64
 }
 
@@ -64,13 +64,13 @@ func New(t testing.TB, url string, opts ...escalated.Option) *Desk {
 // NewConfig is New with the configuration cfg.
 func NewConfig(t testing.TB, cfg escalated.Config, opts ...escalated.Option) *Desk {
 	t.Helper()
-	d := &Desk{t: t, Clock: clock.NewFake(Start), Events: &Recorder{}}
+	d := &Desk{t: t, Clock: clock.NewFake(Start), Events: &testenv.Recorder{}}
 	if cfg.StoragePath == "" {
 		cfg.StoragePath = filepath.Join(t.TempDir(), "storage")
 	}
 	all := append([]escalated.Option{
 		escalated.WithClock(d.Clock),
-		escalated.WithEventListener(d.Events.record),
+		escalated.WithEventListener(d.Events.Record),
 		escalated.WithPasswordCost(1024, 1),
 		escalated.WithLogger(quietLogger),
 	}, opts...)
@@ -356,36 +356,4 @@ func (r *Response) FieldError(field string) string {
 		r.t.Fatalf("%s: no validation error for %q: %s", r.req, field, r.Body)
 	}
 	return body.Errors[field][0]
-}
-
-// Recorder keeps the events a desk published.
-type Recorder struct {
-	mu     sync.Mutex
-	events []escalated.Event
-}
-
-func (r *Recorder) record(_ context.Context, e escalated.Event) {
-	r.mu.Lock()
-	r.events = append(r.events, e)
-	r.mu.Unlock()
-}
-
-// Names lists the names of the events published for a ticket, in order.
-func (r *Recorder) Names(ticketID int64) []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []string
-	for _, e := range r.events {
-		if e.Ticket.ID == ticketID {
-			out = append(out, e.Name)
-		}
-	}
-	return out
-}
-
-// All returns every event recorded so far.
-func (r *Recorder) All() []escalated.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]escalated.Event(nil), r.events...)
 }

@@ -185,6 +185,13 @@ func (r *Recorder) Names(ticketID int64) []string {
 	return out
 }
 
+// All returns every event recorded so far.
+func (r *Recorder) All() []event.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]event.Event(nil), r.events...)
+}
+
 // Len is how many events were published.
 func (r *Recorder) Len() int {
 	r.mu.Lock()
