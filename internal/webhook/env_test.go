@@ -18,10 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/argon2id"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
-	"github.com/uptrace/bun"
 
 	"github.com/escalated-dev/escalated-go/internal/auth"
 	"github.com/escalated-dev/escalated-go/internal/clock"
@@ -31,6 +29,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/jobs"
 	"github.com/escalated-dev/escalated-go/internal/secretbox"
 	"github.com/escalated-dev/escalated-go/internal/settings"
+	"github.com/escalated-dev/escalated-go/internal/testenv"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 )
 
@@ -65,25 +64,12 @@ func newEnv(t testing.TB, url, key string) *env {
 	t.Helper()
 	ctx := context.Background()
 	clk := clock.NewFake(start)
-	d, err := db.Open(ctx, url)
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(func() { d.Close() })
-	err = d.Migrate(ctx, map[int]db.Seeder{1: func(ctx context.Context, tx bun.Tx, _ db.Dialect) error {
-		if err := auth.Seed(ctx, tx, clk.Now()); err != nil {
-			return err
-		}
-		return ticket.Seed(ctx, tx, clk.Now())
-	}})
-	if err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	d := testenv.OpenDB(t, url, clk)
 	e := &env{t: t, ctx: ctx, db: d, clock: clk}
 	e.svc, e.tickets = e.process(key)
 	e.jobs = e.svc.jobs
 	e.worker = &deliveryWorker{s: e.svc}
-	e.auth = auth.NewService(d, clk, &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	e.auth = auth.NewService(d, clk, testenv.FastArgon)
 	return e
 }
 
