@@ -9,9 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/argon2id"
-	"github.com/uptrace/bun"
-
 	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/auth"
 	"github.com/escalated-dev/escalated-go/internal/clock"
@@ -20,6 +17,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/department"
 	"github.com/escalated-dev/escalated-go/internal/event"
 	"github.com/escalated-dev/escalated-go/internal/settings"
+	"github.com/escalated-dev/escalated-go/internal/testenv"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 )
 
@@ -38,23 +36,9 @@ type env struct {
 // setUp opens a migrated, seeded database and signs in an admin acting from a known address.
 func setUp(t *testing.T, url string) *env {
 	t.Helper()
-	ctx := context.Background()
-	d, err := db.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	err = d.Migrate(ctx, map[int]db.Seeder{1: func(ctx context.Context, tx bun.Tx, _ db.Dialect) error {
-		if err := auth.Seed(ctx, tx, start); err != nil {
-			return err
-		}
-		return ticket.Seed(ctx, tx, start)
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	c := clock.NewFake(start)
-	e := &env{db: d, clock: c, auth: auth.NewService(d, c, &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})}
+	d := testenv.OpenDB(t, url, c)
+	e := &env{db: d, clock: c, auth: auth.NewService(d, c, testenv.FastArgon)}
 	e.tickets = ticket.NewService(d, c, event.NewBus(slog.Default()), settings.NewStore(d, c, settings.Defaults()))
 	e.svc = department.NewService(d, c)
 	e.admin = e.actor(t, "admin")

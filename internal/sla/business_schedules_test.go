@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/argon2id"
-	"github.com/uptrace/bun"
-
 	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/auth"
 	"github.com/escalated-dev/escalated-go/internal/bizhours"
@@ -18,7 +15,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/db/dbtest"
 	"github.com/escalated-dev/escalated-go/internal/sla"
-	"github.com/escalated-dev/escalated-go/internal/ticket"
+	"github.com/escalated-dev/escalated-go/internal/testenv"
 )
 
 var start = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -35,24 +32,10 @@ type env struct {
 // setUp opens a migrated, seeded database and signs in an admin acting from a known address.
 func setUp(t *testing.T, url string) *env {
 	t.Helper()
-	ctx := context.Background()
-	d, err := db.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	err = d.Migrate(ctx, map[int]db.Seeder{1: func(ctx context.Context, tx bun.Tx, _ db.Dialect) error {
-		if err := auth.Seed(ctx, tx, start); err != nil {
-			return err
-		}
-		return ticket.Seed(ctx, tx, start)
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	c := clock.NewFake(start)
+	d := testenv.OpenDB(t, url, c)
 	e := &env{db: d, clock: c, svc: sla.NewSchedules(d, c)}
-	e.auth = auth.NewService(d, c, &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	e.auth = auth.NewService(d, c, testenv.FastArgon)
 	e.admin = e.actor(t, "admin")
 	return e
 }
