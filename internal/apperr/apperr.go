@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Kind classifies an error for the boundary.
@@ -89,6 +90,19 @@ func (v *Validation) Addf(field, format string, args ...any) {
 
 // Has reports whether field already has a problem.
 func (v *Validation) Has(field string) bool { return len(v.fields[field]) > 0 }
+
+// CheckText validates a text field: valid UTF-8 without NUL bytes, within max characters
+// and, when required, not blank.
+func (v *Validation) CheckText(field, value string, required bool, max int) {
+	switch {
+	case required && strings.TrimSpace(value) == "":
+		v.Addf(field, "The %s field is required.", field)
+	case !utf8.ValidString(value) || strings.ContainsRune(value, 0):
+		v.Addf(field, "The %s field contains invalid characters.", field)
+	case utf8.RuneCountInString(value) > max:
+		v.Addf(field, "The %s field may not be greater than %d characters.", field, max)
+	}
+}
 
 // Err returns the collected problems as one validation error, or nil.
 func (v *Validation) Err() error {

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -217,29 +216,18 @@ func mayEdit(actor *auth.Actor, c *Response) error {
 func apply(v *apperr.Validation, c *Response, in Input) {
 	if in.Title != nil {
 		c.Title = strings.TrimSpace(*in.Title)
-		checkText(v, "title", c.Title, true, maxTitle)
+		v.CheckText("title", c.Title, true, maxTitle)
 	}
 	if in.Body != nil {
 		c.Body = *in.Body
-		checkText(v, "body", c.Body, true, maxBody)
+		v.CheckText("body", c.Body, true, maxBody)
 	}
 	if in.Category != nil {
 		c.Category = strings.TrimSpace(*in.Category)
-		checkText(v, "category", c.Category, false, maxCategory)
+		v.CheckText("category", c.Category, false, maxCategory)
 	}
 	if in.IsShared != nil {
 		c.IsShared = *in.IsShared
-	}
-}
-
-func checkText(v *apperr.Validation, field, value string, required bool, max int) {
-	switch {
-	case required && strings.TrimSpace(value) == "":
-		v.Addf(field, "The %s field is required.", field)
-	case !utf8.ValidString(value) || strings.ContainsRune(value, 0):
-		v.Addf(field, "The %s field contains invalid characters.", field)
-	case utf8.RuneCountInString(value) > max:
-		v.Addf(field, "The %s field may not be greater than %d characters.", field, max)
 	}
 }
 

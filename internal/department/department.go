@@ -233,7 +233,7 @@ func (s *Service) Delete(ctx context.Context, actor *auth.Actor, id int64) error
 func apply(v *apperr.Validation, d *Department, agents *[]int64, in Input) {
 	if in.Name != nil {
 		d.Name = strings.TrimSpace(*in.Name)
-		checkText(v, "name", d.Name, true, maxName)
+		v.CheckText("name", d.Name, true, maxName)
 	}
 	switch {
 	case in.Slug != nil && strings.TrimSpace(*in.Slug) != "":
@@ -249,7 +249,7 @@ func apply(v *apperr.Validation, d *Department, agents *[]int64, in Input) {
 	}
 	if in.Description != nil {
 		d.Description = strings.TrimSpace(*in.Description)
-		checkText(v, "description", d.Description, false, maxDescription)
+		v.CheckText("description", d.Description, false, maxDescription)
 	}
 	if in.IsActive != nil {
 		d.IsActive = *in.IsActive
@@ -265,19 +265,6 @@ func apply(v *apperr.Validation, d *Department, agents *[]int64, in Input) {
 			v.Add("agent_ids", "The agent_ids must be user ids.")
 		}
 		*agents = ids
-	}
-}
-
-// checkText validates a text field: valid UTF-8 without NUL bytes, within max characters
-// and, when required, not blank.
-func checkText(v *apperr.Validation, field, value string, required bool, max int) {
-	switch {
-	case required && value == "":
-		v.Addf(field, "The %s field is required.", field)
-	case !utf8.ValidString(value) || strings.ContainsRune(value, 0):
-		v.Addf(field, "The %s field contains invalid characters.", field)
-	case utf8.RuneCountInString(value) > max:
-		v.Addf(field, "The %s field may not be greater than %d characters.", field, max)
 	}
 }
 

@@ -229,11 +229,11 @@ func mayEdit(actor *auth.Actor, m *Macro) error {
 func applyMacro(ctx context.Context, tx bun.Tx, v *apperr.Validation, m *Macro, in MacroInput) error {
 	if in.Name != nil {
 		m.Name = strings.TrimSpace(*in.Name)
-		checkText(v, "name", m.Name, true, maxName)
+		v.CheckText("name", m.Name, true, maxName)
 	}
 	if in.Description != nil {
 		m.Description = strings.TrimSpace(*in.Description)
-		checkText(v, "description", m.Description, false, maxDescription)
+		v.CheckText("description", m.Description, false, maxDescription)
 	}
 	if in.IsShared != nil {
 		m.IsShared = *in.IsShared

@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -230,11 +229,11 @@ func (s *Service) DeleteRule(ctx context.Context, actor *auth.Actor, k Kind, id 
 func applyRule(ctx context.Context, tx bun.Tx, v *apperr.Validation, sp *kindSpec, r *Rule, in RuleInput) error {
 	if in.Name != nil {
 		r.Name = strings.TrimSpace(*in.Name)
-		checkText(v, "name", r.Name, true, maxName)
+		v.CheckText("name", r.Name, true, maxName)
 	}
 	if in.Description != nil {
 		r.Description = strings.TrimSpace(*in.Description)
-		checkText(v, "description", r.Description, false, maxDescription)
+		v.CheckText("description", r.Description, false, maxDescription)
 	}
 	if in.IsActive != nil {
 		r.IsActive = *in.IsActive
@@ -306,17 +305,4 @@ func jsonOf(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
-}
-
-// checkText validates a text field: valid UTF-8 without NUL bytes, within max characters
-// and, when required, not blank.
-func checkText(v *apperr.Validation, field, value string, required bool, max int) {
-	switch {
-	case required && value == "":
-		v.Addf(field, "The %s field is required.", field)
-	case !utf8.ValidString(value) || strings.ContainsRune(value, 0):
-		v.Addf(field, "The %s field contains invalid characters.", field)
-	case utf8.RuneCountInString(value) > max:
-		v.Addf(field, "The %s field may not be greater than %d characters.", field, max)
-	}
 }

@@ -236,7 +236,7 @@ func (s *Schedules) Delete(ctx context.Context, actor *auth.Actor, id int64) err
 func apply(v *apperr.Validation, b *BusinessSchedule, in ScheduleInput) {
 	if in.Name != nil {
 		b.Name = strings.TrimSpace(*in.Name)
-		checkText(v, "name", b.Name, true, maxName)
+		v.CheckText("name", b.Name, true, maxName)
 	}
 	if in.Timezone != nil {
 		b.Timezone = strings.TrimSpace(*in.Timezone)
@@ -257,7 +257,7 @@ func apply(v *apperr.Validation, b *BusinessSchedule, in ScheduleInput) {
 		b.Holidays = make([]Holiday, len(*in.Holidays))
 		for i, h := range *in.Holidays {
 			name := strings.TrimSpace(h.Name)
-			checkText(v, fmt.Sprintf("holidays.%d.name", i), name, false, maxName)
+			v.CheckText(fmt.Sprintf("holidays.%d.name", i), name, false, maxName)
 			b.Holidays[i] = Holiday{Date: h.Date, Recurring: h.Recurring, Name: name}
 		}
 	}
@@ -280,19 +280,6 @@ func apply(v *apperr.Validation, b *BusinessSchedule, in ScheduleInput) {
 		return cmp.Or(cmp.Compare(x.Day, y.Day), cmp.Compare(x.Start, y.Start))
 	})
 	slices.SortStableFunc(b.Holidays, func(x, y Holiday) int { return cmp.Compare(x.Date, y.Date) })
-}
-
-// checkText validates a text field: valid UTF-8 without NUL bytes, within max characters
-// and, when required, not blank.
-func checkText(v *apperr.Validation, field, value string, required bool, max int) {
-	switch {
-	case required && value == "":
-		v.Addf(field, "The %s field is required.", field)
-	case !utf8.ValidString(value) || strings.ContainsRune(value, 0):
-		v.Addf(field, "The %s field contains invalid characters.", field)
-	case utf8.RuneCountInString(value) > max:
-		v.Addf(field, "The %s field may not be greater than %d characters.", field, max)
-	}
 }
 
 func insertHolidays(ctx context.Context, tx bun.Tx, b *BusinessSchedule) error {

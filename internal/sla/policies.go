@@ -259,11 +259,11 @@ func (s *Policies) lock(ctx context.Context, tx bun.Tx, id int64) (*Policy, erro
 func applyPolicy(v *apperr.Validation, p *Policy, in PolicyInput) {
 	if in.Name != nil {
 		p.Name = strings.TrimSpace(*in.Name)
-		checkText(v, "name", p.Name, true, maxName)
+		v.CheckText("name", p.Name, true, maxName)
 	}
 	if in.Description != nil {
 		p.Description = strings.TrimSpace(*in.Description)
-		checkText(v, "description", p.Description, false, maxDescription)
+		v.CheckText("description", p.Description, false, maxDescription)
 	}
 	if in.FirstResponseHours != nil {
 		p.FirstResponseHours = checkHours(v, "first_response_hours", *in.FirstResponseHours)

@@ -47,7 +47,7 @@ func (s *Service) Reply(ctx context.Context, actor *auth.Actor, ticketID int64, 
 // checkReply validates a reply and the actor's right to post it.
 func checkReply(actor *auth.Actor, in ReplyInput) error {
 	var v apperr.Validation
-	checkText(&v, "body", in.Body, true, maxBody)
+	v.CheckText("body", in.Body, true, maxBody)
 	checkFiles(&v, in.Attachments)
 	if err := v.Err(); err != nil {
 		return err
@@ -156,7 +156,7 @@ func (s *Service) changeStatus(ctx context.Context, actor *auth.Actor, ticketID 
 
 func checkStatus(to string) error {
 	var v apperr.Validation
-	checkText(&v, "status", to, true, maxStatus)
+	v.CheckText("status", to, true, maxStatus)
 	return v.Err()
 }
 

@@ -83,8 +83,8 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput)
 		in.Channel = "web"
 	}
 	var v apperr.Validation
-	checkText(&v, "subject", in.Subject, true, maxSubject)
-	checkText(&v, "description", in.Description, true, maxBody)
+	v.CheckText("subject", in.Subject, true, maxSubject)
+	v.CheckText("description", in.Description, true, maxBody)
 	checkOneOf(&v, "priority", in.Priority, Priorities)
 	checkOneOf(&v, "ticket_type", in.TicketType, Types)
 	checkOneOf(&v, "channel", in.Channel, Channels)
@@ -107,12 +107,12 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput)
 		case !contact.ValidEmail(email):
 			v.Add("requester_email", "The requester_email must be a valid email address.")
 		}
-		checkText(&v, "requester_name", in.RequesterName, false, maxSubject)
+		v.CheckText("requester_name", in.RequesterName, false, maxSubject)
 	}
 	var guestEmail string
 	if in.Guest != nil {
 		guestEmail = strings.TrimSpace(in.Guest.Email)
-		checkText(&v, "name", in.Guest.Name, true, maxSubject)
+		v.CheckText("name", in.Guest.Name, true, maxSubject)
 		switch {
 		case guestEmail == "":
 			v.Add("email", "The email field is required.")

@@ -356,7 +356,7 @@ func (s *Service) lockStatus(ctx context.Context, tx bun.Tx, slug string, st *St
 // A name and a category, when given, may not be empty.
 func checkStatusFields(v *apperr.Validation, name, category, color *string, position *int) {
 	if name != nil {
-		checkText(v, "name", *name, true, maxStatusName)
+		v.CheckText("name", *name, true, maxStatusName)
 	}
 	switch {
 	case category == nil:

@@ -21,7 +21,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -320,11 +319,11 @@ func (s *Service) Logs(ctx context.Context, actor *auth.Actor, f LogFilter) ([]R
 func apply(ctx context.Context, tx bun.Tx, wh Webhooks, v *apperr.Validation, w *Workflow, in Input) error {
 	if in.Name != nil {
 		w.Name = strings.TrimSpace(*in.Name)
-		checkText(v, "name", w.Name, true, maxName)
+		v.CheckText("name", w.Name, true, maxName)
 	}
 	if in.Description != nil {
 		w.Description = strings.TrimSpace(*in.Description)
-		checkText(v, "description", w.Description, false, maxDescription)
+		v.CheckText("description", w.Description, false, maxDescription)
 	}
 	if in.IsActive != nil {
 		w.IsActive = *in.IsActive
@@ -547,17 +546,4 @@ func compact(raw json.RawMessage) json.RawMessage {
 		return raw
 	}
 	return b.Bytes()
-}
-
-// checkText validates a text field: valid UTF-8 without NUL bytes, within max characters
-// and, when required, not blank.
-func checkText(v *apperr.Validation, field, value string, required bool, max int) {
-	switch {
-	case required && value == "":
-		v.Addf(field, "The %s field is required.", field)
-	case !utf8.ValidString(value) || strings.ContainsRune(value, 0):
-		v.Addf(field, "The %s field contains invalid characters.", field)
-	case utf8.RuneCountInString(value) > max:
-		v.Addf(field, "The %s field may not be greater than %d characters.", field, max)
-	}
 }
