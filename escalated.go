@@ -299,7 +299,13 @@ func (d *Desk) Run(ctx context.Context) error {
 	if err := d.jobs.Start(ctx); err != nil {
 		return err
 	}
+	indexing := make(chan struct{})
+	go func() {
+		defer close(indexing)
+		d.keepSearchIndexed(ctx)
+	}()
 	<-ctx.Done()
+	<-indexing
 	stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopJobsWithin)
 	defer cancel()
 	return d.jobs.Stop(stop)

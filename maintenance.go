@@ -34,3 +34,28 @@ func registerMaintenance(j *jobs.Jobs, d *db.DB) {
 		Args:  func() river.JobArgs { return optimizeArgs{} },
 	})
 }
+
+// searchIndexEvery is how often new tickets are added to SQLite's search index. Searches
+// match newer tickets directly, so this bounds only how many they match that way.
+const searchIndexEvery = 500 * time.Millisecond
+
+// keepSearchIndexed indexes new tickets for search in batches until ctx ends (SQLite; see
+// ticket.IndexSearch). It runs on a ticker of its own rather than as a job: at this rate a
+// job's own writes would cost more than the batches.
+func (d *Desk) keepSearchIndexed(ctx context.Context) {
+	if d.db.Dialect != db.SQLite {
+		return
+	}
+	t := time.NewTicker(searchIndexEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := d.tickets.IndexSearch(ctx); err != nil && ctx.Err() == nil {
+			d.log.Error("escalated: index tickets for search", "error", err)
+		}
+	}
+}

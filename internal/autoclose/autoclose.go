@@ -101,7 +101,7 @@ func (c *Closer) Run(ctx context.Context, now time.Time) (Result, error) {
 // page selects the next tickets resolved since before cutoff, by (resolved_at, id) after the
 // last ones seen (none when afterID is 0), so tickets refused in one page do not hold up the
 // next. Both databases read it in order from the (status, resolved_at, id) index of
-// migration 0009.
+// migration 0009 (since 0019 it holds only resolved tickets).
 func (c *Closer) page(cutoff, afterAt time.Time, afterID int64) *bun.SelectQuery {
 	q := c.db.R.NewSelect().TableExpr("tickets").Column("id", "resolved_at").
 		Where("status = 'resolved' AND resolved_at <= ?", cutoff)

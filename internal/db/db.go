@@ -218,7 +218,7 @@ func (d *DB) Close() error {
 // they are committed (see groupCommit). fn must not start another transaction.
 func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	if d.group != nil {
-		return d.group.run(ctx, d.W, fn)
+		return d.group.run(ctx, d, fn)
 	}
 	return d.W.RunInTx(ctx, nil, fn)
 }

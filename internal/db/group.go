@@ -62,7 +62,7 @@ func newGroupCommit() *groupCommit { return &groupCommit{maxGroup: 64} }
 
 // run runs fn in a write transaction shared with whichever other calls are waiting, and
 // returns fn's error, or the error that kept the transaction from committing.
-func (g *groupCommit) run(ctx context.Context, w *bun.DB, fn func(ctx context.Context, tx bun.Tx) error) error {
+func (g *groupCommit) run(ctx context.Context, d *DB, fn func(ctx context.Context, tx bun.Tx) error) error {
 	m := &txMember{ctx: ctx, fn: fn, wake: make(chan bool, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, m)
@@ -109,9 +109,9 @@ func (g *groupCommit) run(ctx context.Context, w *bun.DB, fn func(ctx context.Co
 		}
 	}()
 	if len(batch) == 1 {
-		m.err = m.solo(w)
+		m.err = m.solo(d.W)
 	} else {
-		commitGroup(w, batch)
+		d.commitGroup(batch)
 	}
 	finished = true
 	return m.result()
@@ -165,10 +165,11 @@ func (m *txMember) solo(w *bun.DB) error {
 	return tx.Commit()
 }
 
-// commitGroup runs the members in one transaction, each in a savepoint, and commits once.
-func commitGroup(w *bun.DB, batch []*txMember) {
+// commitGroup runs the members in one transaction, each in a savepoint (prepared statements,
+// like the hot writes), and commits once.
+func (d *DB) commitGroup(batch []*txMember) {
 	bg := context.WithoutCancel(batch[0].ctx)
-	tx, err := w.BeginTx(bg, nil)
+	tx, err := d.W.BeginTx(bg, nil)
 	if err != nil {
 		for _, m := range batch {
 			m.err = err
@@ -184,17 +185,17 @@ func commitGroup(w *bun.DB, batch []*txMember) {
 			m.err = err
 			continue
 		}
-		if _, err := tx.ExecContext(bg, "SAVEPOINT "+groupSavepoint); err != nil {
+		if err := d.ExecTx(bg, tx, "SAVEPOINT "+groupSavepoint); err != nil {
 			broken = err
 			continue
 		}
 		if m.err = m.call(context.WithoutCancel(m.ctx), tx); m.err != nil {
-			if _, err := tx.ExecContext(bg, "ROLLBACK TO "+groupSavepoint); err != nil {
+			if err := d.ExecTx(bg, tx, "ROLLBACK TO "+groupSavepoint); err != nil {
 				broken = err
 				continue
 			}
 		}
-		if _, err := tx.ExecContext(bg, "RELEASE "+groupSavepoint); err != nil {
+		if err := d.ExecTx(bg, tx, "RELEASE "+groupSavepoint); err != nil {
 			broken = err
 		}
 	}

@@ -209,7 +209,7 @@ func TestGroupCommitCancelledMember(t *testing.T) {
 		cancelLater() // its request ends while it runs
 		return insertRow(ctx, tx, "late")
 	}, wake: make(chan bool, 1)}
-	commitGroup(d.W, []*txMember{ok, m, l})
+	d.commitGroup([]*txMember{ok, m, l})
 	if !errors.Is(m.err, context.Canceled) {
 		t.Errorf("member cancelled before its turn: %v, want context.Canceled", m.err)
 	}

@@ -17,3 +17,10 @@ func SetWalkThreshold(t interface{ Cleanup(func()) }, n int) {
 	walkThreshold = n
 	t.Cleanup(func() { walkThreshold = old })
 }
+
+// SetSearchBatch changes searchBatch until the test ends.
+func SetSearchBatch(t interface{ Cleanup(func()) }, n int) {
+	old := searchBatch
+	searchBatch = n
+	t.Cleanup(func() { searchBatch = old })
+}

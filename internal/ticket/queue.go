@@ -34,23 +34,31 @@ func (s *Service) search(q *bun.SelectQuery, term string, walk bool) *bun.Select
 		if walk {
 			in = "+t.id IN"
 		}
-		return q.Where(in+" (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)", ftsPhrase(term))
+		pattern := likePattern(term)
+		return q.Where("("+in+" (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?) OR "+notYetIndexed+")",
+			ftsPhrase(term), pattern, pattern)
 	}
 	if s.db.Dialect == db.Postgres {
 		// pg_trgm's GIN index on the narrow ticket_search answers both ILIKEs.
-		return q.Where("t.id IN (SELECT id FROM ticket_search WHERE "+pgSearch+")", pgPattern(term), pgPattern(term))
+		return q.Where("t.id IN (SELECT id FROM ticket_search WHERE "+pgSearch+")", likePattern(term), likePattern(term))
 	}
-	pattern := "%" + escapeLike(term) + "%"
+	pattern := likePattern(term)
 	return q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 		return q.Where("t.subject LIKE ? ESCAPE '\\'", pattern).
 			WhereOr("t.reference LIKE ? ESCAPE '\\'", pattern)
 	})
 }
 
-// pgSearch is the condition on ticket_search (PostgreSQL) for a search, with pgPattern twice.
-const pgSearch = `(subject ILIKE ? ESCAPE '\' OR reference ILIKE ? ESCAPE '\')`
+// notYetIndexed is the condition on tickets newer than SQLite's search index (IndexSearch)
+// that matches their subject or reference directly, with likePattern twice. It reads the
+// tickets after the mark by id: at most the few created since the last batch.
+const notYetIndexed = `t.id > (SELECT indexed_through FROM ticket_search_state) AND
+	(t.subject LIKE ? ESCAPE '\' OR t.reference LIKE ? ESCAPE '\')`
 
-func pgPattern(term string) string { return "%" + escapeLike(term) + "%" }
+func likePattern(term string) string { return "%" + escapeLike(term) + "%" }
+
+// pgSearch is the condition on ticket_search (PostgreSQL) for a search, with likePattern twice.
+const pgSearch = `(subject ILIKE ? ESCAPE '\' OR reference ILIKE ? ESCAPE '\')`
 
 // ftsSearch reports whether a search for term is answered from ticket_search (SQLite).
 func (s *Service) ftsSearch(term string) bool {
@@ -132,9 +140,17 @@ func (s *Service) count(ctx context.Context, actor *auth.Actor, f Filter, where 
 		case only.TagID != nil:
 			q = s.db.R.NewSelect().TableExpr("ticket_tags").Where("tag_id = ?", *only.TagID)
 		case s.ftsSearch(only.Search):
-			q = s.db.R.NewSelect().TableExpr("ticket_search").Where("ticket_search MATCH ?", ftsPhrase(only.Search))
+			pattern := likePattern(only.Search)
+			var n int64
+			err := s.db.R.NewRaw(`SELECT (SELECT count(*) FROM ticket_search WHERE ticket_search MATCH ?) +
+				(SELECT count(*) FROM tickets AS t WHERE `+notYetIndexed+`)`,
+				ftsPhrase(only.Search), pattern, pattern).Scan(ctx, &n)
+			if err != nil {
+				return 0, fmt.Errorf("ticket: count list: %w", err)
+			}
+			return int(n), nil
 		case s.db.Dialect == db.Postgres:
-			q = s.db.R.NewSelect().TableExpr("ticket_search").Where(pgSearch, pgPattern(only.Search), pgPattern(only.Search))
+			q = s.db.R.NewSelect().TableExpr("ticket_search").Where(pgSearch, likePattern(only.Search), likePattern(only.Search))
 		}
 		if q != nil {
 			matches, err := q.Count(ctx)

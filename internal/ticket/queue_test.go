@@ -39,30 +39,39 @@ func TestSearchThroughTheIndex(t *testing.T) {
 			}
 			return subjects(p)
 		}
-		for term, want := range map[string][]string{
-			"rint":             {"Printer on fire"},  // a substring inside a word
-			"PRINTER ON":       {"Printer on fire"},  // case, and across a space
-			"on fire":          {"Printer on fire"},  // the end
-			"fire on":          {},                   // words out of order are not a substring
-			"is wrong":         {"Invoice is wrong"}, //
-			printer.Reference:  {"Printer on fire"},  // the whole reference
-			`"hello"`:          {quoted.Subject},     // quotes are text, not query syntax
-			"100%":             {quoted.Subject},     // LIKE's wildcards are text too
-			"e_l":              {quoted.Subject},     //
-			"0%":               {quoted.Subject},     // shorter than a trigram: read, not indexed
-			"ö":                {"Ünïcode Größe"},    //
-			"GRÖSSE":           {},                   // no case folding into two letters
-			"größe":            {accent.Subject},     //
-			"xyz":              {},                   //
-			"Printer on fire!": {},                   //
-		} {
-			if got := search(term); !slices.Equal(got, want) {
-				t.Errorf("search %q = %v, want %v", term, got, want)
+		// On SQLite new tickets are matched directly until IndexSearch adds them to the index;
+		// both ways find the same tickets.
+		for _, phase := range []string{"not yet indexed", "indexed"} {
+			if phase == "indexed" {
+				if _, err := e.svc.IndexSearch(e.ctx); err != nil {
+					t.Fatal(err)
+				}
 			}
-		}
-		// A part of a reference finds every ticket whose reference holds it.
-		if got := search(printer.Reference[:len(printer.Reference)-1]); !slices.Contains(got, "Printer on fire") {
-			t.Errorf("search for a reference's prefix = %v", got)
+			for term, want := range map[string][]string{
+				"rint":             {"Printer on fire"},  // a substring inside a word
+				"PRINTER ON":       {"Printer on fire"},  // case, and across a space
+				"on fire":          {"Printer on fire"},  // the end
+				"fire on":          {},                   // words out of order are not a substring
+				"is wrong":         {"Invoice is wrong"}, //
+				printer.Reference:  {"Printer on fire"},  // the whole reference
+				`"hello"`:          {quoted.Subject},     // quotes are text, not query syntax
+				"100%":             {quoted.Subject},     // LIKE's wildcards are text too
+				"e_l":              {quoted.Subject},     //
+				"0%":               {quoted.Subject},     // shorter than a trigram: read, not indexed
+				"ö":                {"Ünïcode Größe"},    //
+				"GRÖSSE":           {},                   // no case folding into two letters
+				"größe":            {accent.Subject},     //
+				"xyz":              {},                   //
+				"Printer on fire!": {},                   //
+			} {
+				if got := search(term); !slices.Equal(got, want) {
+					t.Errorf("%s: search %q = %v, want %v", phase, term, got, want)
+				}
+			}
+			// A part of a reference finds every ticket whose reference holds it.
+			if got := search(printer.Reference[:len(printer.Reference)-1]); !slices.Contains(got, "Printer on fire") {
+				t.Errorf("%s: search for a reference's prefix = %v", phase, got)
+			}
 		}
 
 		// The index follows the tickets table: a deleted ticket is gone from it.
@@ -82,6 +91,63 @@ func TestSearchThroughTheIndex(t *testing.T) {
 		if got := search("scanner"); !slices.Equal(got, []string{"Scanner jams"}) {
 			t.Errorf("new subject = %v", got)
 		}
+	})
+}
+
+// TestSearchIndexCatchesUp: IndexSearch adds new tickets in batches, as they are when it
+// runs; each ticket is found once whether indexed or not, and a search's total (counted
+// apart when the search is the only filter) counts both.
+func TestSearchIndexCatchesUp(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ticket.SetSearchBatch(t, 2)
+		agent, customer := e.user("agent"), e.user("customer")
+		var lamps []*ticket.Ticket
+		for i := range 5 {
+			lamps = append(lamps, e.open(customer, fmt.Sprintf("Desk lamp %d flickers", i)))
+		}
+		// Changed and deleted before they were ever indexed.
+		if _, err := e.db.W.NewRaw(`UPDATE tickets SET subject = 'Desk fan rattles' WHERE id = ?`, lamps[1].ID).Exec(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.Delete(e.ctx, e.user("admin"), lamps[2].ID); err != nil {
+			t.Fatal(err)
+		}
+		check := func(when string, term string, total int, with ...ticket.Filter) {
+			t.Helper()
+			f := ticket.Filter{Search: term}
+			if len(with) > 0 {
+				f = with[0]
+				f.Search = term
+			}
+			p, err := e.svc.List(e.ctx, agent, f)
+			if err != nil || p.Total != total || len(p.Items) != total {
+				t.Fatalf("%s: search %q (%+v): total %d, %d items (%v), want %d", when, term, f, p.Total, len(p.Items), err, total)
+			}
+		}
+		open := ticket.Filter{Statuses: []string{"open"}}
+		for _, when := range []string{"before indexing", "after indexing"} {
+			check(when, "desk lamp", 3)
+			check(when, "desk lamp", 3, open)
+			check(when, "fan rattles", 1)
+			check(when, "lamp 1", 0)
+			check(when, "lamp 2", 0)
+			if when == "before indexing" {
+				n, err := e.svc.IndexSearch(e.ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := map[db.Dialect]int{db.SQLite: 4, db.Postgres: 0}[e.db.Dialect]; n != want {
+					t.Fatalf("indexed %d tickets in batches of 2, want %d", n, want)
+				}
+			}
+		}
+		if n, err := e.svc.IndexSearch(e.ctx); err != nil || n != 0 {
+			t.Fatalf("indexing again: %d, %v", n, err)
+		}
+		// One more, not yet indexed, next to the indexed ones.
+		e.open(customer, "Desk lamp 5 flickers")
+		check("one new", "desk lamp", 4)
+		check("one new", "desk lamp", 4, open)
 	})
 }
 
@@ -380,8 +446,9 @@ func TestWalkingTheOrderFindsTheSamePage(t *testing.T) {
 }
 
 // TestMigration13FillsFromExistingTickets: a desk upgraded with tickets already in it gets
-// them searchable and counted. The test takes migration 0013 back out, writes tickets the
-// way a desk before it did (no triggers), and migrates again.
+// them searchable and counted. The test takes migration 0013 (and on SQLite 0018, which
+// builds on it) back out, writes tickets the way a desk before it did (no triggers), and
+// migrates again.
 func TestMigration13FillsFromExistingTickets(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		agent := e.user("agent")
@@ -393,7 +460,8 @@ func TestMigration13FillsFromExistingTickets(t *testing.T) {
 			drop = append([]string{`DROP FUNCTION tickets_count_delta() CASCADE`, `DROP FUNCTION tickets_search_sync() CASCADE`}, drop...)
 		} else {
 			drop = append([]string{`DROP TRIGGER tickets_counts_ai`, `DROP TRIGGER tickets_counts_au`, `DROP TRIGGER tickets_counts_ad`,
-				`DROP TRIGGER tickets_search_ai`, `DROP TRIGGER tickets_search_au`, `DROP TRIGGER tickets_search_ad`}, drop...)
+				`DROP TRIGGER tickets_search_au`, `DROP TRIGGER tickets_search_ad`, `DROP TABLE ticket_search_state`,
+				`DELETE FROM schema_migrations WHERE version = 18`}, drop...)
 		}
 		for _, q := range drop {
 			if _, err := e.db.W.ExecContext(e.ctx, q); err != nil {
