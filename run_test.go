@@ -59,3 +59,48 @@ func TestRunRemovesExpiredSessionsAndStopsWithItsContext(t *testing.T) {
 		}
 	})
 }
+
+// Run adds new tickets to SQLite's search index in batches (ticket.IndexSearch); without it
+// they would be matched by reading them, ever more of them.
+func TestRunIndexesNewTicketsForSearch(t *testing.T) {
+	ctx := context.Background()
+	url := t.TempDir() + "/desk.db"
+	desk, err := escalated.New(escalated.Config{Database: url, StoragePath: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer desk.Close()
+	tk, err := desk.Tickets.Create(ctx, 0, escalated.NewTicket{Subject: "Kettle leaks", Description: "On the desk", RequesterEmail: "ann@example.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	indexed := func() (n int64) {
+		if err := d.R.NewRaw(`SELECT count(*) FROM ticket_search WHERE ticket_search MATCH 'kettle'`).Scan(ctx, &n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := indexed(); n != 0 {
+		t.Fatalf("indexed %d tickets before Run", n)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	done := make(chan error, 1)
+	go func() { done <- desk.Run(runCtx) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for indexed() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("ticket %s not in the search index 20s after Run started", tk.Reference)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}
