@@ -65,7 +65,10 @@ func (s *Service) Summary(ctx context.Context, actor *auth.Actor, days int) (*Su
 		Priority string `bun:"priority"`
 		N        int    `bun:"n"`
 	}
-	err := s.db.R.NewRaw(`SELECT status, priority, count(*) AS n FROM tickets WHERE is_open = TRUE GROUP BY status, priority`).Scan(ctx, &groups)
+	// From the per-combination counts the ticket triggers keep (ticket_counts), not from
+	// the tickets.
+	err := s.db.R.NewRaw(`SELECT status, priority, CAST(sum(n) AS BIGINT) AS n FROM ticket_counts
+		WHERE is_open = TRUE GROUP BY status, priority HAVING sum(n) <> 0`).Scan(ctx, &groups)
 	if err != nil {
 		return nil, fmt.Errorf("report: open tickets: %w", err)
 	}

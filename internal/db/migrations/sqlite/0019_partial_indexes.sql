@@ -12,3 +12,5 @@ DROP INDEX tickets_last_reply_idx;
 CREATE INDEX tickets_last_reply_idx ON tickets (last_reply_at) WHERE last_reply_at IS NOT NULL;
 DROP INDEX tickets_sla_policy_idx;
 CREATE INDEX tickets_sla_policy_idx ON tickets (sla_policy_id) WHERE sla_policy_id IS NOT NULL;
+-- The report's open tickets by status and priority are summed from ticket_counts now.
+DROP INDEX tickets_open_status_idx;
