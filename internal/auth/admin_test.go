@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/alexedwards/argon2id"
-	"github.com/alexedwards/scs/v2"
 	"github.com/uptrace/bun"
 
 	"github.com/escalated-dev/escalated-go/internal/apperr"
@@ -68,7 +67,7 @@ func (f *fixture) signIn(t *testing.T, token string, userID int64) {
 		values[auth.SessionUserKey] = userID
 	}
 	expiry := f.clock.Now().Add(time.Hour)
-	b, err := scs.GobCodec{}.Encode(expiry, values)
+	b, err := auth.SessionCodec{}.Encode(expiry, values)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,10 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
 	"github.com/uptrace/bun"
 
 	"github.com/escalated-dev/escalated-go/internal/clock"
@@ -20,31 +18,27 @@ import (
 // SessionStore keeps scs sessions in the sessions table. Only the SHA-256 of a session token
 // is stored, so a copy of the database does not hand out live sessions.
 //
-// With an idle timeout, scs saves the session after every request only to push its expiry
-// forward. The store skips a save whose data is what it last wrote and whose expiry moved
-// less than refreshEvery since, so a signed-in request costs no database write; the idle
-// timeout then runs from a point at most refreshEvery earlier.
+// The store, not scs, ends idle sessions: a row's expiry is its idle point, and reading a
+// session moves that point to SessionIdleTimeout from now once it is more than refreshEvery
+// old. A request that changes nothing in its session thus saves nothing and sends no cookie;
+// only its expiry is written, at most once a minute. (scs's own IdleTimeout would save every
+// session and send its cookie again on every response.) The session's absolute deadline is in its
+// data, and a read checks it too. Both checks read the injected clock.
 type SessionStore struct {
 	db    *db.DB
 	clock clock.Clock
-
-	mu        sync.Mutex
-	saved     map[string]savedSession // by token hash: what this process last wrote
-	lastSweep time.Time
 }
 
-type savedSession struct {
-	sum     [sha256.Size]byte
-	expiry  time.Time
-	savedAt time.Time
-}
+// SessionIdleTimeout ends a session nobody has used for this long.
+const SessionIdleTimeout = 7 * 24 * time.Hour
 
-// refreshEvery bounds how far a stored session expiry may lag behind the idle timeout.
+// refreshEvery bounds how far a stored idle point may lag behind a session's last use, and
+// so how often a session in use writes its expiry.
 const refreshEvery = time.Minute
 
 // NewSessionStore returns a store over d.
 func NewSessionStore(d *db.DB, c clock.Clock) *SessionStore {
-	return &SessionStore{db: d, clock: c, saved: map[string]savedSession{}}
+	return &SessionStore{db: d, clock: c}
 }
 
 func hashToken(token string) string {
@@ -53,47 +47,45 @@ func hashToken(token string) string {
 }
 
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	h, now := hashToken(token), s.clock.Now()
+	idlePoint := now.Add(SessionIdleTimeout)
 	// Every request with a session cookie runs this: a prepared statement.
 	var data []byte
-	err := s.db.QueryRowRead(ctx, `SELECT data FROM sessions WHERE token_hash = ? AND expiry > ?`,
-		[]any{hashToken(token), s.db.Arg(s.clock.Now())}, &data)
+	var stale bool
+	err := s.db.QueryRowRead(ctx, `SELECT data, expiry < ? FROM sessions WHERE token_hash = ? AND expiry > ?`,
+		[]any{s.db.Arg(idlePoint.Add(-refreshEvery)), h, s.db.Arg(now)}, &data, &stale)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("auth: find session: %w", err)
 	}
+	deadline, _, err := decodeSessionDeadline(data)
+	if err != nil || !now.Before(deadline) {
+		// Past its lifetime, or saved with gob before the desk had its own codec: signed
+		// out. Its row goes with the expired ones.
+		return nil, false, nil
+	}
+	if stale {
+		// Never moved back: another process may have moved it further a moment ago.
+		_, err := s.db.W.NewRaw(`UPDATE sessions SET expiry = ? WHERE token_hash = ? AND expiry < ?`,
+			idlePoint, h, idlePoint).Exec(ctx)
+		if err != nil {
+			return nil, false, fmt.Errorf("auth: refresh session expiry: %w", err)
+		}
+	}
 	return data, true, nil
 }
 
 // CommitCtx saves a session with the id of the user signed in to it, so that user's sessions
-// can be ended together (see deleteSessions).
-func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	h, sum, now := hashToken(token), sha256.Sum256(b), s.clock.Now()
-	s.mu.Lock()
-	prev, ok := s.saved[h]
-	s.mu.Unlock()
-	if ok && prev.sum == sum && !expiry.Before(prev.expiry) && expiry.Sub(prev.expiry) < refreshEvery {
-		return nil
-	}
+// can be ended together (see deleteSessions). The deadline scs passes is also in b, where
+// FindCtx reads it; the row's expiry is the session's idle point.
+func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, _ time.Time) error {
 	_, err := s.db.W.NewRaw(`INSERT INTO sessions (token_hash, data, expiry, user_id) VALUES (?, ?, ?, ?)
 		ON CONFLICT (token_hash) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry, user_id = EXCLUDED.user_id`,
-		h, b, expiry.UTC(), sessionUser(b)).Exec(ctx)
+		hashToken(token), b, s.clock.Now().Add(SessionIdleTimeout), sessionUser(b)).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("auth: save session: %w", err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.saved[h] = savedSession{sum: sum, expiry: expiry, savedAt: now}
-	// Entries older than refreshEvery no longer save anything; drop them now and then so
-	// the map holds only the sessions active in the last minute or so.
-	if now.Sub(s.lastSweep) >= refreshEvery {
-		for k, v := range s.saved {
-			if now.Sub(v.savedAt) >= refreshEvery {
-				delete(s.saved, k)
-			}
-		}
-		s.lastSweep = now
 	}
 	return nil
 }
@@ -102,9 +94,9 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 const SessionUserKey = "user_id"
 
 // sessionUser reads the signed-in user's id out of an encoded session, or nil when nobody is
-// signed in. The session manager encodes with scs's default gob codec.
+// signed in.
 func sessionUser(b []byte) *int64 {
-	_, values, err := scs.GobCodec{}.Decode(b)
+	_, values, err := SessionCodec{}.Decode(b)
 	if err != nil {
 		return nil
 	}
@@ -124,17 +116,14 @@ func deleteSessions(ctx context.Context, tx bun.IDB, userID int64) error {
 }
 
 func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
-	h := hashToken(token)
-	s.mu.Lock()
-	delete(s.saved, h)
-	s.mu.Unlock()
-	if _, err := s.db.W.NewRaw(`DELETE FROM sessions WHERE token_hash = ?`, h).Exec(ctx); err != nil {
+	if _, err := s.db.W.NewRaw(`DELETE FROM sessions WHERE token_hash = ?`, hashToken(token)).Exec(ctx); err != nil {
 		return fmt.Errorf("auth: delete session: %w", err)
 	}
 	return nil
 }
 
-// DeleteExpired removes sessions past their expiry.
+// DeleteExpired removes sessions past their idle point. A session past its deadline but not
+// yet idle is refused on reading and goes here at most SessionIdleTimeout later.
 func (s *SessionStore) DeleteExpired(ctx context.Context) error {
 	_, err := s.db.W.NewRaw(`DELETE FROM sessions WHERE expiry <= ?`, s.clock.Now()).Exec(ctx)
 	return err

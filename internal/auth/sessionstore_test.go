@@ -5,63 +5,149 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
+
 	"github.com/escalated-dev/escalated-go/internal/auth"
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/db/dbtest"
 )
 
-// An idle timeout makes scs save the session on every request only to move its expiry; the
-// store writes such a save at most once a minute, and any change of data at once.
-func TestSessionStoreSkipsSavesThatOnlyNudgeTheExpiry(t *testing.T) {
+type storeFixture struct {
+	t     *testing.T
+	db    *db.DB
+	clock *clock.Fake
+	store *auth.SessionStore
+}
+
+func openStore(t *testing.T, url string) *storeFixture {
+	t.Helper()
+	ctx := context.Background()
+	d, err := db.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if err := d.Migrate(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	c := clock.NewFake(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	return &storeFixture{t: t, db: d, clock: c, store: auth.NewSessionStore(d, c)}
+}
+
+// save commits a session with the given lifetime, as the session manager does.
+func (f *storeFixture) save(token string, lifetime time.Duration, values map[string]any) {
+	f.t.Helper()
+	deadline := f.clock.Now().Add(lifetime)
+	b, err := auth.SessionCodec{}.Encode(deadline, values)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := f.store.CommitCtx(context.Background(), token, b, deadline); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *storeFixture) found(token string) bool {
+	f.t.Helper()
+	_, ok, err := f.store.FindCtx(context.Background(), token)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return ok
+}
+
+// expiry is the stored expiry of the one session saved.
+func (f *storeFixture) expiry() time.Time {
+	f.t.Helper()
+	var expiry time.Time
+	err := f.db.R.NewRaw(`SELECT expiry FROM sessions`).Scan(context.Background(), &expiry)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return expiry.UTC()
+}
+
+// A session idle for longer than the idle timeout is gone; one read within it keeps it.
+func TestSessionStoreEndsIdleSessions(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, url string) {
-		ctx := context.Background()
-		d, err := db.Open(ctx, url)
+		f := openStore(t, url)
+		f.save("idle", 14*24*time.Hour, map[string]any{"csrf_token": "t"})
+		f.clock.Advance(auth.SessionIdleTimeout - time.Second)
+		if !f.found("idle") {
+			t.Fatal("session gone a second before its idle timeout")
+		}
+		f.clock.Advance(auth.SessionIdleTimeout - time.Second)
+		if !f.found("idle") {
+			t.Fatal("session read a second before its idle timeout is gone one idle timeout later")
+		}
+		f.clock.Advance(auth.SessionIdleTimeout)
+		if f.found("idle") {
+			t.Fatal("session idle for the whole idle timeout is still there")
+		}
+	})
+}
+
+// Reading a session writes its expiry at most once a minute; a session read every few
+// minutes outlives the idle timeout, up to its deadline.
+func TestSessionStoreRefreshesTheIdlePointOnceAMinute(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		f := openStore(t, url)
+		lifetime := auth.SessionIdleTimeout + 2*time.Hour
+		f.save("used", lifetime, map[string]any{"csrf_token": "t"})
+		saved := f.expiry()
+		if want := f.clock.Now().Add(auth.SessionIdleTimeout); !saved.Equal(want) {
+			t.Fatalf("saved expiry %v, want %v", saved, want)
+		}
+		f.clock.Advance(59 * time.Second)
+		if !f.found("used") {
+			t.Fatal("session gone")
+		}
+		if got := f.expiry(); !got.Equal(saved) {
+			t.Fatalf("a read 59s after saving moved the expiry to %v", got)
+		}
+		f.clock.Advance(2 * time.Second)
+		if !f.found("used") {
+			t.Fatal("session gone")
+		}
+		if got, want := f.expiry(), f.clock.Now().Add(auth.SessionIdleTimeout); !got.Equal(want) {
+			t.Fatalf("a read 61s after saving left the expiry at %v, want %v", got, want)
+		}
+
+		for step := 0; f.clock.Now().Add(4 * time.Minute).Before(saved.Add(time.Hour)); step++ {
+			f.clock.Advance(4 * time.Minute)
+			if !f.found("used") {
+				t.Fatalf("session used every 4 minutes gone after %d uses, at %v", step, f.clock.Now())
+			}
+		}
+		// Its deadline ends it however busy it is.
+		for f.clock.Now().Before(saved.Add(2*time.Hour - 4*time.Minute)) {
+			f.clock.Advance(4 * time.Minute)
+			if !f.found("used") {
+				t.Fatalf("session gone before its deadline, at %v", f.clock.Now())
+			}
+		}
+		f.clock.Advance(4 * time.Minute)
+		if f.found("used") {
+			t.Fatal("session still there after its deadline")
+		}
+	})
+}
+
+// Sessions saved with gob, before the desk had its own codec, are signed out, not errors.
+func TestSessionStoreSignsOutGobSessions(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		f := openStore(t, url)
+		deadline := f.clock.Now().Add(time.Hour)
+		b, err := scs.GobCodec{}.Encode(deadline, map[string]any{"csrf_token": "t"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer d.Close()
-		if err := d.Migrate(ctx, nil); err != nil {
+		if err := f.store.CommitCtx(context.Background(), "old", b, deadline); err != nil {
 			t.Fatal(err)
 		}
-		c := clock.NewFake(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-		s := auth.NewSessionStore(d, c)
-		stored := func() (string, time.Time) {
-			t.Helper()
-			var data []byte
-			var expiry time.Time
-			if err := d.R.NewRaw(`SELECT data, expiry FROM sessions`).Scan(ctx, &data, &expiry); err != nil {
-				t.Fatal(err)
-			}
-			return string(data), expiry.UTC()
-		}
-		commit := func(data string, expiry time.Time) {
-			t.Helper()
-			if err := s.CommitCtx(ctx, "token", []byte(data), expiry); err != nil {
-				t.Fatal(err)
-			}
-		}
-		exp := c.Now().Add(7 * 24 * time.Hour)
-		commit("a", exp)
-		commit("a", exp.Add(30*time.Second))
-		if _, e := stored(); !e.Equal(exp) {
-			t.Fatalf("expiry moved by 30s was saved: %v, want %v", e, exp)
-		}
-		commit("a", exp.Add(time.Minute))
-		if _, e := stored(); !e.Equal(exp.Add(time.Minute)) {
-			t.Fatalf("expiry moved by a minute = %v, want %v", e, exp.Add(time.Minute))
-		}
-		commit("b", exp.Add(time.Minute+time.Second))
-		if data, e := stored(); data != "b" || !e.Equal(exp.Add(time.Minute+time.Second)) {
-			t.Fatalf("changed session = %q, %v; want b, %v", data, e, exp.Add(time.Minute+time.Second))
-		}
-		// A session deleted and then saved again is written, whatever was saved before.
-		if err := s.DeleteCtx(ctx, "token"); err != nil {
-			t.Fatal(err)
-		}
-		commit("b", exp.Add(time.Minute+2*time.Second))
-		if data, _ := stored(); data != "b" {
-			t.Fatalf("session saved after delete = %q", data)
+		if f.found("old") {
+			t.Fatal("gob session found")
 		}
 	})
 }

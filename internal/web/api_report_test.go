@@ -27,6 +27,7 @@ func TestAPIReportSummary(t *testing.T) {
 		openAs(admin, customer, "C", map[string]any{"priority": "low"})
 		move(admin, a, "resolved")
 		d.Clock.Advance(10 * 24 * time.Hour)
+		signInAgain(admin) // ten idle days ended the session
 		dt := openAs(admin, customer, "D", map[string]any{"priority": "urgent"})
 		move(admin, dt, "in_progress")
 		move(admin, b, "resolved")

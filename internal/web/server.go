@@ -118,11 +118,13 @@ func New(d Deps) (*Server, error) {
 	}
 	// Sessions hold who is signed in with the desk's own sign-in, and the web UI's state
 	// (flash messages, validation errors, the CSRF token) in both modes. A request that
-	// changes nothing in its session gets no cookie.
+	// changes nothing in its session gets no cookie: scs's IdleTimeout stays off, since it
+	// saves every session and sends its cookie on every response; the store ends idle
+	// sessions instead (auth.SessionIdleTimeout), on the desk's clock.
 	sm := scs.New()
 	sm.Store = d.Sessions
+	sm.Codec = auth.SessionCodec{}
 	sm.Lifetime = 14 * 24 * time.Hour
-	sm.IdleTimeout = 7 * 24 * time.Hour
 	sm.Cookie.Name = "escalated_session"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode

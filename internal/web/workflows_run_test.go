@@ -83,6 +83,7 @@ func TestWorkflowsAreEventDriven(t *testing.T) {
 
 		// Time alone runs nothing: a month passes with no events, and no workflow job waits.
 		d.Clock.Advance(30 * 24 * time.Hour)
+		signInAgain(admin) // a month idle ended the session
 		if n := d.count(`SELECT count(*) FROM river_job WHERE kind LIKE 'workflows.%' AND state IN ('available', 'scheduled', 'retryable')`); n != 0 {
 			t.Fatalf("%d workflow jobs wait", n)
 		}
