@@ -36,8 +36,9 @@ type DB struct {
 	W       *bun.DB
 	R       *bun.DB
 
-	group *groupCommit // SQLite: write transactions share commits (see groupCommit)
-	stmts *stmtCache   // the writer's prepared statements (see ExecTx)
+	group *groupCommit  // SQLite: write transactions share commits (see groupCommit)
+	stmts *stmtCache    // the writer's prepared statements (see ExecTx)
+	ckpt  *checkpointer // SQLite: copies the log back off the writer (see checkpointer)
 }
 
 // Open connects to the database named by url: a postgres:// or postgresql:// URL, or else
@@ -61,6 +62,10 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		if err := enableWAL(ctx, d.W); err != nil {
 			d.Close()
 			return nil, fmt.Errorf("db: switch sqlite to WAL: %w", err)
+		}
+		if d.ckpt, err = startCheckpointer(SQLitePath(url)); err != nil {
+			d.Close()
+			return nil, err
 		}
 	}
 	// Best effort: another process opening the same file may hold the lock, and the hourly
@@ -123,6 +128,15 @@ var sqlitePragmas = []string{
 	"cache_size(-32000)", "temp_store(MEMORY)", "analysis_limit(1000)",
 }
 
+// sqliteQuery is the URL query of a SQLite connection: sqlitePragmas and then extra ones.
+func sqliteQuery(extra ...string) url.Values {
+	q := url.Values{}
+	for _, p := range append(sqlitePragmas[:len(sqlitePragmas):len(sqlitePragmas)], extra...) {
+		q.Add("_pragma", p)
+	}
+	return q
+}
+
 // SQLitePath is the file path of a SQLite database URL: without its sqlite:// or file:
 // prefix and its query.
 func SQLitePath(url string) string {
@@ -138,10 +152,7 @@ func openSQLite(dsn string) (*DB, error) {
 	if path == "" || path == ":memory:" {
 		return nil, fmt.Errorf("db: SQLite needs a file path (an in-memory database cannot be shared between the writer and the readers)")
 	}
-	q := url.Values{}
-	for _, p := range sqlitePragmas {
-		q.Add("_pragma", p)
-	}
+	q := sqliteQuery(fmt.Sprintf("wal_autocheckpoint(%d)", writerAutoCheckpoint))
 	q.Set("_txlock", "immediate")
 	writer, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
@@ -156,8 +167,8 @@ func openSQLite(dsn string) (*DB, error) {
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(time.Minute)
 
+	q = sqliteQuery("query_only(1)")
 	q.Set("_txlock", "deferred")
-	q.Add("_pragma", "query_only(1)")
 	reader, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		writer.Close()
@@ -203,7 +214,13 @@ func enableWAL(ctx context.Context, w *bun.DB) error {
 
 // Close closes every connection.
 func (d *DB) Close() error {
-	err := d.W.Close()
+	var err error
+	if d.ckpt != nil {
+		err = d.ckpt.close()
+	}
+	if werr := d.W.Close(); err == nil {
+		err = werr
+	}
 	if d.R != d.W {
 		if rerr := d.R.Close(); err == nil {
 			err = rerr
