@@ -239,6 +239,13 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 	desk.Roles = &Roles{desk: desk}
 	desk.Tokens = &Tokens{desk: desk}
 
+	schedules := sla.NewSchedules(d, o.clock)
+	policies := sla.NewPolicies(d, o.clock, cfg.Sla.BusinessHoursOnly)
+	if slaEngine != nil {
+		// The engine caches the active policies; their changes reach it at once.
+		schedules.Changed, policies.Changed = slaEngine.Invalidate, slaEngine.Invalidate
+	}
+
 	var resolver web.Resolver
 	if o.resolver != nil {
 		resolver = func(r *http.Request) (*auth.HostUser, error) { return o.resolver(r) }
@@ -255,8 +262,8 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 		Departments:   department.NewService(d, o.clock),
 		Tags:          tag.NewService(d, o.clock),
 		Canned:        canned.NewService(d, o.clock),
-		BusinessHours: sla.NewSchedules(d, o.clock),
-		SLAPolicies:   sla.NewPolicies(d, o.clock, cfg.Sla.BusinessHoursOnly),
+		BusinessHours: schedules,
+		SLAPolicies:   policies,
 		Audit:         audit.NewLog(d),
 		Notifications: notification.NewService(d, o.clock),
 		TwoFactor:     twofactor.NewService(d, o.clock, totpBox, desk.auth),

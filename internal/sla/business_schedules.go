@@ -88,6 +88,19 @@ type HolidayInput struct {
 type Schedules struct {
 	db    *db.DB
 	clock clock.Clock
+
+	// Changed, when set, is called after every write to a schedule, so that the engine's
+	// cache of policies (Engine.Invalidate), which holds when each policy's schedule last
+	// changed, sees it at once. It is set while the desk is built.
+	Changed func()
+}
+
+// changed calls Changed. It is deferred by every write, committed or not (see
+// Policies.changed).
+func (s *Schedules) changed() {
+	if s.Changed != nil {
+		s.Changed()
+	}
 }
 
 // NewSchedules returns the business schedule service.
@@ -132,6 +145,7 @@ func (s *Schedules) Create(ctx context.Context, actor *auth.Actor, in ScheduleIn
 		return nil, err
 	}
 	var out *BusinessSchedule
+	defer s.changed()
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(b).Exec(ctx); err != nil {
 			return fmt.Errorf("sla: insert schedule: %w", err)
@@ -159,6 +173,7 @@ func (s *Schedules) Update(ctx context.Context, actor *auth.Actor, id int64, in 
 	}
 	now := s.clock.Now()
 	var out *BusinessSchedule
+	defer s.changed()
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := lock(ctx, s.db, tx, id); err != nil {
 			return err
@@ -207,6 +222,7 @@ func (s *Schedules) Delete(ctx context.Context, actor *auth.Actor, id int64) err
 		return apperr.Forbidden("You may not manage business hours.")
 	}
 	now := s.clock.Now()
+	defer s.changed()
 	return s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := lock(ctx, s.db, tx, id); err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/escalated-dev/escalated-go/internal/bizhours"
+	"github.com/escalated-dev/escalated-go/internal/cache"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 )
 
@@ -27,8 +28,23 @@ type Engine struct {
 	// fallback counts business time for business-hours policies that name no schedule.
 	fallback *bizhours.Schedule
 
+	// active is what ruleFor picks from, so that a ticket change does not query for its
+	// policy. Policy and schedule changes through this process invalidate it (Invalidate).
+	active cache.Loaded[activePolicies]
+
 	mu        sync.Mutex
 	schedules map[int64]cachedSchedule
+}
+
+// Invalidate drops the cached policies and schedule calculators, so that the next ticket
+// change sees a change made to a policy, its departments or a business schedule at once.
+// Policies.Changed and Schedules.Changed call it. The calculators go too because a schedule
+// saved twice in one microsecond (a test's clock) keeps its updated_at.
+func (e *Engine) Invalidate() {
+	e.active.Invalidate()
+	e.mu.Lock()
+	clear(e.schedules)
+	e.mu.Unlock()
 }
 
 // cachedSchedule is a stored schedule's calculator, good while the schedule's updated_at is
@@ -77,7 +93,7 @@ func (e *Engine) Update(ctx context.Context, tx bun.IDB, before, t *ticket.Ticke
 	var r *rule
 	var err error
 	if reattach {
-		r, err = e.ruleFor(ctx, tx, t.DepartmentID)
+		r, err = e.ruleFor(ctx, tx, t.DepartmentID, now)
 	} else {
 		r, err = e.ruleByID(ctx, tx, *t.SlaPolicyID)
 	}
@@ -167,43 +183,84 @@ type policyRow struct {
 	BusinessScheduleID *int64     `bun:"business_schedule_id"`
 	PauseOnWaiting     bool       `bun:"pause_on_waiting"`
 	ScheduleUpdatedAt  *time.Time `bun:"schedule_updated_at"`
+	IsDefault          bool       `bun:"is_default"`
 }
 
-const policyColumns = `SELECT p.id, p.first_response_hours, p.resolution_hours, p.business_hours_only,
-	p.business_schedule_id, p.pause_on_waiting, s.updated_at AS schedule_updated_at
-	FROM sla_policies p LEFT JOIN business_schedules s ON s.id = p.business_schedule_id `
+// policyColumns are a policyRow's columns in policyTables.
+const (
+	policyColumns = `p.id, p.first_response_hours, p.resolution_hours, p.business_hours_only,
+	p.business_schedule_id, p.pause_on_waiting, s.updated_at AS schedule_updated_at, p.is_default`
+	policyTables = `sla_policies p LEFT JOIN business_schedules s ON s.id = p.business_schedule_id`
+)
+
+// activePolicies are the active policies as ruleFor picks from them.
+type activePolicies struct {
+	byDepartment map[int64]*policyRow // the active policy each department is linked to
+	byDefault    *policyRow           // the active default policy; nil when there is none
+}
+
+// loadActive reads the active policies, each with the departments it covers, in one query so
+// that they are read at one moment.
+func loadActive(ctx context.Context, tx bun.IDB) (activePolicies, error) {
+	var rows []struct {
+		policyRow
+		DepartmentID *int64 `bun:"department_id"`
+	}
+	err := tx.NewRaw(`SELECT `+policyColumns+`, d.department_id FROM `+policyTables+`
+		LEFT JOIN sla_policy_departments d ON d.policy_id = p.id
+		WHERE p.is_active = TRUE ORDER BY p.id`).Scan(ctx, &rows)
+	if err != nil {
+		return activePolicies{}, fmt.Errorf("sla: load active policies: %w", err)
+	}
+	a := activePolicies{byDepartment: map[int64]*policyRow{}}
+	var last *policyRow
+	for i, r := range rows {
+		if last == nil || last.ID != r.ID {
+			last = &rows[i].policyRow
+		}
+		// The schema allows one default and one policy per department; should that ever not
+		// hold, the lowest id wins, every time.
+		if last.IsDefault && a.byDefault == nil {
+			a.byDefault = last
+		}
+		if r.DepartmentID != nil && a.byDepartment[*r.DepartmentID] == nil {
+			a.byDepartment[*r.DepartmentID] = last
+		}
+	}
+	return a, nil
+}
 
 // ruleFor is the active policy of the department, else the active default policy, or nil.
-func (e *Engine) ruleFor(ctx context.Context, tx bun.IDB, departmentID *int64) (*rule, error) {
-	var rows []policyRow
-	var err error
-	if departmentID == nil {
-		err = tx.NewRaw(policyColumns+`WHERE p.is_default = TRUE AND p.is_active = TRUE`).Scan(ctx, &rows)
-	} else {
-		err = tx.NewRaw(policyColumns+`WHERE p.is_active = TRUE AND (p.is_default = TRUE OR
-			p.id IN (SELECT policy_id FROM sla_policy_departments WHERE department_id = ?))
-			ORDER BY p.is_default LIMIT 1`, *departmentID).Scan(ctx, &rows)
-	}
+// The policies come from the cache; a calculator for a schedule from its own cache.
+func (e *Engine) ruleFor(ctx context.Context, tx bun.IDB, departmentID *int64, now time.Time) (*rule, error) {
+	a, err := e.active.Get(ctx, now, func(ctx context.Context) (activePolicies, error) { return loadActive(ctx, tx) })
 	if err != nil {
-		return nil, fmt.Errorf("sla: policy for department: %w", err)
+		return nil, err
 	}
-	return e.rule(ctx, tx, rows)
+	p := a.byDefault
+	if departmentID != nil && a.byDepartment[*departmentID] != nil {
+		p = a.byDepartment[*departmentID]
+	}
+	return e.rule(ctx, tx, p)
 }
 
 // ruleByID is the ticket's policy, active or not, or nil when it has been deleted.
 func (e *Engine) ruleByID(ctx context.Context, tx bun.IDB, id int64) (*rule, error) {
 	var rows []policyRow
-	if err := tx.NewRaw(policyColumns+`WHERE p.id = ?`, id).Scan(ctx, &rows); err != nil {
+	if err := tx.NewRaw(`SELECT `+policyColumns+` FROM `+policyTables+` WHERE p.id = ?`, id).Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("sla: policy %d: %w", id, err)
 	}
-	return e.rule(ctx, tx, rows)
-}
-
-func (e *Engine) rule(ctx context.Context, tx bun.IDB, rows []policyRow) (*rule, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	p := rows[0]
+	return e.rule(ctx, tx, &rows[0])
+}
+
+// rule is what the engine reads of p, or nil when p is nil.
+func (e *Engine) rule(ctx context.Context, tx bun.IDB, p *policyRow) (*rule, error) {
+	if p == nil {
+		return nil, nil
+	}
 	r := &rule{id: p.ID, firstResponse: p.FirstResponseHours, resolution: p.ResolutionHours, pauseOnWaiting: p.PauseOnWaiting, time: calendar{}}
 	switch {
 	case !p.BusinessHoursOnly:

@@ -54,13 +54,16 @@ func eachDesk(t *testing.T, fn func(t *testing.T, d *desk)) {
 		rec := &recorder{}
 		bus := event.NewBus(log)
 		bus.Subscribe(rec.record)
+		engine := sla.NewEngine(nineToFive(t))
 		tickets := ticket.NewService(e.db, e.clock, bus, settings.NewStore(e.db, e.clock, settings.Defaults()),
-			ticket.WithSLA(sla.NewEngine(nineToFive(t))))
+			ticket.WithSLA(engine))
 		d := &desk{
 			env: e, t: t, ctx: context.Background(), tickets: tickets, events: rec,
 			policies: sla.NewPolicies(e.db, e.clock, false),
 			sweeper:  sla.NewSweeper(e.db, e.clock, tickets, log),
 		}
+		d.policies.Changed = engine.Invalidate
+		e.svc.Changed = engine.Invalidate
 		d.agent, d.customer = e.actor(t, "agent"), e.actor(t, "customer")
 		fn(t, d)
 	})

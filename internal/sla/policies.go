@@ -98,6 +98,20 @@ type Policies struct {
 	clock clock.Clock
 	// businessHoursOnly is what a new policy's business_hours_only is when not given.
 	businessHoursOnly bool
+
+	// Changed, when set, is called after every write to a policy or its departments, so that
+	// the engine's cache of policies (Engine.Invalidate) sees it at once. It is set while the
+	// desk is built.
+	Changed func()
+}
+
+// changed calls Changed. It is deferred by every write, committed or not: on SQLite a ticket
+// change sharing the write's transaction (db.InTx's group commit) may have cached what the
+// write wrote before a failed commit undid it.
+func (s *Policies) changed() {
+	if s.Changed != nil {
+		s.Changed()
+	}
 }
 
 // NewPolicies returns the SLA policy service. businessHoursOnly is the default of a new
@@ -147,6 +161,7 @@ func (s *Policies) Create(ctx context.Context, actor *auth.Actor, in PolicyInput
 		return nil, err
 	}
 	var out *Policy
+	defer s.changed()
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := s.checkPolicyRefs(ctx, tx, p); err != nil {
 			return err
@@ -182,6 +197,7 @@ func (s *Policies) Update(ctx context.Context, actor *auth.Actor, id int64, in P
 	}
 	now := s.clock.Now()
 	var out *Policy
+	defer s.changed()
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		p, err := s.lock(ctx, tx, id)
 		if err != nil {
@@ -230,6 +246,7 @@ func (s *Policies) Delete(ctx context.Context, actor *auth.Actor, id int64) erro
 		return apperr.Forbidden("You may not manage SLA policies.")
 	}
 	now := s.clock.Now()
+	defer s.changed()
 	return s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		p, err := s.lock(ctx, tx, id)
 		if err != nil {

@@ -166,7 +166,7 @@ func (s *Service) deliver(ctx context.Context, a deliveryArgs, attempt, maxAttem
 		return err
 	}
 	if disabled {
-		s.subs.invalidate()
+		s.subs.Invalidate()
 	}
 	if d.Status == Failed {
 		return fmt.Errorf("webhook %d: %s", w.ID, d.Error)

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -16,58 +15,26 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/jobs"
 )
 
-// subscriptionsTTL bounds how long a change made by another server process takes to reach
-// this one's fan-out. Changes made through this process apply at once (invalidate).
-const subscriptionsTTL = 2 * time.Second
-
-// subscriptions caches, per webhook event name, the ids of the active webhooks subscribed
-// to it, so that a ticket change does not query for them inside its transaction.
-type subscriptions struct {
-	mu       sync.Mutex
-	byEvent  map[string][]int64
-	loadedAt time.Time
-	gen      uint64 // bumped by invalidate; a load that started before is not kept
-}
-
-func (c *subscriptions) invalidate() {
-	c.mu.Lock()
-	c.byEvent = nil
-	c.gen++
-	c.mu.Unlock()
-}
-
-// subscriptions returns the cached map, loading it when it is missing or stale.
+// subscriptions returns, per webhook event name, the ids of the active webhooks subscribed
+// to it, from the cache (s.subs) so that a ticket change does not query for them inside its
+// transaction. Every change through this service invalidates it.
 func (s *Service) subscriptions(ctx context.Context) (map[string][]int64, error) {
-	c := &s.subs
-	now := s.clock.Now()
-	c.mu.Lock()
-	if c.byEvent != nil && now.Sub(c.loadedAt) < subscriptionsTTL && !now.Before(c.loadedAt) {
-		m := c.byEvent
-		c.mu.Unlock()
-		return m, nil
-	}
-	gen := c.gen
-	c.mu.Unlock()
-
-	var rows []struct {
-		ID     int64    `bun:"id"`
-		Events []string `bun:"events"`
-	}
-	if err := s.db.R.NewRaw(`SELECT id, events FROM webhooks WHERE is_active = TRUE ORDER BY id`).Scan(ctx, &rows); err != nil {
-		return nil, fmt.Errorf("webhook: load subscriptions: %w", err)
-	}
-	m := make(map[string][]int64)
-	for _, r := range rows {
-		for _, e := range r.Events {
-			m[e] = append(m[e], r.ID)
+	return s.subs.Get(ctx, s.clock.Now(), func(ctx context.Context) (map[string][]int64, error) {
+		var rows []struct {
+			ID     int64    `bun:"id"`
+			Events []string `bun:"events"`
 		}
-	}
-	c.mu.Lock()
-	if c.gen == gen {
-		c.byEvent, c.loadedAt = m, now
-	}
-	c.mu.Unlock()
-	return m, nil
+		if err := s.db.R.NewRaw(`SELECT id, events FROM webhooks WHERE is_active = TRUE ORDER BY id`).Scan(ctx, &rows); err != nil {
+			return nil, fmt.Errorf("webhook: load subscriptions: %w", err)
+		}
+		m := make(map[string][]int64)
+		for _, r := range rows {
+			for _, e := range r.Events {
+				m[e] = append(m[e], r.ID)
+			}
+		}
+		return m, nil
+	})
 }
 
 // EnqueueTx is the ticket service's transaction hook (ticket.Service.OnEventsTx). In the

@@ -28,6 +28,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/audit"
 	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/cache"
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/event"
@@ -82,7 +83,7 @@ type Service struct {
 	jobs     *jobs.Jobs
 	log      *slog.Logger
 	http     *http.Client
-	subs     subscriptions
+	subs     cache.Loaded[map[string][]int64] // see subscriptions
 
 	// ActionLog is told the outcome of every attempt of a workflow's send_webhook delivery,
 	// in a transaction of its own (see EnqueueActionTx). It is set while the desk is built.
@@ -186,7 +187,7 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in Input) (*Cre
 	if err != nil {
 		return nil, err
 	}
-	s.subs.invalidate()
+	s.subs.Invalidate()
 	return &Created{Webhook: w, Secret: secret}, nil
 }
 
@@ -242,7 +243,7 @@ func (s *Service) Update(ctx context.Context, actor *auth.Actor, id int64, in In
 	if err != nil {
 		return nil, err
 	}
-	s.subs.invalidate()
+	s.subs.Invalidate()
 	return out, nil
 }
 
@@ -265,7 +266,7 @@ func (s *Service) Delete(ctx context.Context, actor *auth.Actor, id int64) error
 	if err != nil {
 		return err
 	}
-	s.subs.invalidate()
+	s.subs.Invalidate()
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/cache"
 	"github.com/escalated-dev/escalated-go/internal/db/dbtest"
 )
 
@@ -141,7 +142,7 @@ func TestSubscriptionsFollowChanges(t *testing.T) {
 		if subs, _ := other.subscriptions(e.ctx); len(subs) != 0 {
 			t.Fatalf("the other process reloaded before its TTL: %v", subs)
 		}
-		e.clock.Advance(subscriptionsTTL)
+		e.clock.Advance(cache.TTL)
 		if subs, _ := other.subscriptions(e.ctx); !slices.Equal(subs["ticket.created"], []int64{h.ID}) {
 			t.Fatalf("the other process did not reload after its TTL: %v", subs)
 		}

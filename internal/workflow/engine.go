@@ -127,14 +127,17 @@ func (s *Service) enqueue(ctx context.Context, tx bun.Tx, events []event.Event) 
 	}
 	// The workflows that caused the change never run on it, so only the others count.
 	chain := chainOf(ctx)
-	q := tx.NewSelect().Table("workflows").ColumnExpr("DISTINCT trigger_event").
-		Where("is_active = TRUE AND trigger_event IN (?)", bun.In(names))
-	if len(chain) > 0 {
-		q = q.Where("id NOT IN (?)", bun.In(chain))
+	triggers, err := s.triggers.Get(ctx, s.clock.Now(), func(ctx context.Context) (map[string][]int64, error) {
+		return loadTriggers(ctx, tx)
+	})
+	if err != nil {
+		return err
 	}
 	var active []string
-	if err := q.Scan(ctx, &active); err != nil {
-		return fmt.Errorf("workflow: active triggers: %w", err)
+	for _, name := range names {
+		if slices.ContainsFunc(triggers[name], func(id int64) bool { return !slices.Contains(chain, id) }) {
+			active = append(active, name)
+		}
 	}
 	if len(active) == 0 {
 		return nil
@@ -157,6 +160,22 @@ func (s *Service) enqueue(ctx context.Context, tx bun.Tx, events []event.Event) 
 		}
 	}
 	return nil
+}
+
+// loadTriggers reads the ids of the active workflows by trigger.
+func loadTriggers(ctx context.Context, tx bun.IDB) (map[string][]int64, error) {
+	var rows []struct {
+		ID      int64  `bun:"id"`
+		Trigger string `bun:"trigger_event"`
+	}
+	if err := tx.NewRaw(`SELECT id, trigger_event FROM workflows WHERE is_active = TRUE ORDER BY id`).Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("workflow: active triggers: %w", err)
+	}
+	m := make(map[string][]int64)
+	for _, r := range rows {
+		m[r.Trigger] = append(m[r.Trigger], r.ID)
+	}
+	return m, nil
 }
 
 // byStaff reports whether a change was made by staff: an agent, or the desk itself.

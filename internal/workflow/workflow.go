@@ -27,6 +27,7 @@ import (
 	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/audit"
 	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/cache"
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/jobs"
@@ -105,6 +106,12 @@ type Service struct {
 
 	mu    sync.Mutex
 	cache map[int64]*compiled // by workflow id; an entry is good for its version only
+
+	// triggers holds the ids of the active workflows by trigger, so that a ticket change does
+	// not query for them inside its transaction (enqueue). Every write invalidates it when it
+	// ends, committed or not: on SQLite a ticket change sharing its transaction (db.InTx's
+	// group commit) may have cached what it wrote before a failed commit undid it.
+	triggers cache.Loaded[map[string][]int64]
 }
 
 // NewService returns the workflow service and wires it into the desk: tickets hands it every
@@ -157,6 +164,7 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in Input) (*Wor
 		}
 	}
 	var out *Workflow
+	defer s.triggers.Invalidate()
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := apply(ctx, tx, s.Webhooks, &v, w, in); err != nil {
 			return err
@@ -193,6 +201,7 @@ func (s *Service) Update(ctx context.Context, actor *auth.Actor, id int64, in In
 	}
 	now := s.clock.Now()
 	var out *Workflow
+	defer s.triggers.Invalidate()
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		w, err := load(ctx, tx, id, s.db.ForUpdate())
 		if err != nil {
@@ -232,6 +241,7 @@ func (s *Service) Delete(ctx context.Context, actor *auth.Actor, id int64) error
 		return apperr.Forbidden("You may not manage workflows.")
 	}
 	now := s.clock.Now()
+	defer s.triggers.Invalidate()
 	return s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		w, err := load(ctx, tx, id, s.db.ForUpdate())
 		if err != nil {
