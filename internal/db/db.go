@@ -178,13 +178,14 @@ func openSQLite(dsn string) (*DB, error) {
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 	reader.SetConnMaxIdleTime(time.Minute)
-	return &DB{
+	d := &DB{
 		Dialect: SQLite,
 		W:       bun.NewDB(writer, sqlitedialect.New()),
 		R:       bun.NewDB(reader, sqlitedialect.New()),
-		group:   newGroupCommit(),
 		stmts:   newStmtCache(),
-	}, nil
+	}
+	d.group = startGroupCommit(d)
+	return d, nil
 }
 
 // enableWAL switches the file to write-ahead logging, which then sticks to the file. When two
@@ -215,6 +216,9 @@ func enableWAL(ctx context.Context, w *bun.DB) error {
 // Close closes every connection.
 func (d *DB) Close() error {
 	var err error
+	if d.group != nil {
+		d.group.close()
+	}
 	if d.ckpt != nil {
 		err = d.ckpt.close()
 	}
@@ -235,7 +239,7 @@ func (d *DB) Close() error {
 // they are committed (see groupCommit). fn must not start another transaction.
 func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	if d.group != nil {
-		return d.group.run(ctx, d, fn)
+		return d.group.run(ctx, fn)
 	}
 	return d.W.RunInTx(ctx, nil, fn)
 }

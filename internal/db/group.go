@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -32,12 +33,16 @@ import (
 // context is done before its turn does not run and returns the context's error; once
 // running, it runs to the end.
 //
-// There is no goroutine of its own: the first caller leads, running groups until it has run
-// its own, then hands the lead to the first waiting caller.
+// One goroutine of its own, the writer, runs the groups one after another: a caller queues
+// its transaction and waits. (An earlier design let the first caller lead and hand the lead
+// to the next waiting caller; every hand-over left the writer idle until that goroutine was
+// scheduled, which on 2 processors was a large share of a busy desk's time.)
 type groupCommit struct {
-	mu      sync.Mutex
-	queue   []*txMember
-	leading bool
+	mu     sync.Mutex
+	queue  []*txMember
+	closed bool
+	work   chan struct{} // has a value while the queue may hold members the writer has not seen
+	done   chan struct{} // closed when the writer has stopped
 	// maxGroup bounds the members of one transaction, so one commit does not grow without
 	// bound under a flood.
 	maxGroup int
@@ -51,70 +56,87 @@ type txMember struct {
 	err   error
 	panic any    // what fn panicked with, re-raised in its caller
 	stack []byte // where it panicked
-	wake  chan bool
+	wake  chan struct{}
 }
 
 // groupSavepoint is the savepoint each member runs in. Members run one at a time and each
 // releases it before the next, so one name serves them all.
 const groupSavepoint = "escalated_group_member"
 
-func newGroupCommit() *groupCommit { return &groupCommit{maxGroup: 64} }
+// errClosed is what a transaction gets once the database is closed.
+var errClosed = errors.New("db: the database is closed")
+
+// startGroupCommit starts the writer goroutine of d.
+func startGroupCommit(d *DB) *groupCommit {
+	g := &groupCommit{maxGroup: 64, work: make(chan struct{}, 1), done: make(chan struct{})}
+	go g.write(d)
+	return g
+}
 
 // run runs fn in a write transaction shared with whichever other calls are waiting, and
 // returns fn's error, or the error that kept the transaction from committing.
-func (g *groupCommit) run(ctx context.Context, d *DB, fn func(ctx context.Context, tx bun.Tx) error) error {
-	m := &txMember{ctx: ctx, fn: fn, wake: make(chan bool, 1)}
+func (g *groupCommit) run(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	m := &txMember{ctx: ctx, fn: fn, wake: make(chan struct{})}
 	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return errClosed
+	}
 	g.queue = append(g.queue, m)
-	if g.leading {
-		g.mu.Unlock()
-		if lead := <-m.wake; !lead {
-			return m.result()
-		}
-	} else {
-		g.leading = true
-		g.mu.Unlock()
-	}
-	// m leads: it is the first in the queue, so the group it takes holds it.
-	g.mu.Lock()
-	n := min(len(g.queue), g.maxGroup)
-	batch := g.queue[:n:n]
-	g.queue = g.queue[n:]
-	g.groups++
-	g.grouped += n
 	g.mu.Unlock()
-	finished := false
-	defer func() {
-		if !finished {
-			// Unwinding from a panic outside the members' own code: nothing was
-			// committed, and no member may take that for success.
-			for _, o := range batch {
-				if o.err == nil && o.panic == nil {
-					o.err = fmt.Errorf("db: a group of %d transactions was aborted", len(batch))
-				}
-			}
-		}
-		g.mu.Lock()
-		if len(g.queue) > 0 {
-			g.queue[0].wake <- true
-		} else {
-			g.leading = false
-			g.queue = nil
-		}
-		g.mu.Unlock()
-		for _, o := range batch {
-			if o != m {
-				o.wake <- false
-			}
-		}
-	}()
-	if len(batch) == 1 {
-		m.err = m.solo(d.W)
-	} else {
-		d.commitGroup(batch)
+	select {
+	case g.work <- struct{}{}:
+	default: // the writer has been told already
 	}
-	finished = true
+	<-m.wake
 	return m.result()
+}
+
+// write is the writer goroutine: it runs what is queued, a group at a time, until the
+// queue is empty and the database closed.
+func (g *groupCommit) write(d *DB) {
+	defer close(g.done)
+	for {
+		g.mu.Lock()
+		n := min(len(g.queue), g.maxGroup)
+		if n == 0 {
+			closed := g.closed
+			g.mu.Unlock()
+			if closed {
+				return
+			}
+			<-g.work
+			continue
+		}
+		batch := g.queue[:n:n]
+		g.queue = g.queue[n:]
+		if len(g.queue) == 0 {
+			g.queue = nil // let the backing array go
+		}
+		g.groups++
+		g.grouped += n
+		g.mu.Unlock()
+		if n == 1 {
+			batch[0].err = batch[0].solo(d.W)
+		} else {
+			d.commitGroup(batch)
+		}
+		for _, m := range batch {
+			close(m.wake)
+		}
+	}
+}
+
+// close lets the writer finish what is queued and stop; later transactions get errClosed.
+func (g *groupCommit) close() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
+	select {
+	case g.work <- struct{}{}:
+	default:
+	}
+	<-g.done
 }
 
 // waiting is how many calls wait for their turn.
@@ -144,24 +166,17 @@ func (m *txMember) call(ctx context.Context, tx bun.Tx) (err error) {
 	return m.fn(ctx, tx)
 }
 
-// solo runs the leader alone in its own transaction, as the writer would without grouping:
-// its context may interrupt it, since there is nobody else's work to undo, and a panic
-// rolls back and unwinds the leader's own stack.
+// solo runs a member alone in its own transaction: its context may interrupt it, since
+// there is nobody else's work to undo.
 func (m *txMember) solo(w *bun.DB) error {
 	tx, err := w.BeginTx(m.ctx, nil)
 	if err != nil {
 		return err
 	}
-	done := false
-	defer func() {
-		if !done {
-			_ = tx.Rollback()
-		}
-	}()
-	if err := m.fn(m.ctx, tx); err != nil {
+	if err := m.call(m.ctx, tx); err != nil {
+		_ = tx.Rollback()
 		return err
 	}
-	done = true
 	return tx.Commit()
 }
 

@@ -203,12 +203,12 @@ func TestGroupCommitCancelledMember(t *testing.T) {
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	later, cancelLater := context.WithCancel(context.Background())
-	ok := &txMember{ctx: context.Background(), fn: func(ctx context.Context, tx bun.Tx) error { return insertRow(ctx, tx, "ok") }, wake: make(chan bool, 1)}
-	m := &txMember{ctx: cancelled, fn: func(ctx context.Context, tx bun.Tx) error { return insertRow(ctx, tx, "never") }, wake: make(chan bool, 1)}
+	ok := &txMember{ctx: context.Background(), fn: func(ctx context.Context, tx bun.Tx) error { return insertRow(ctx, tx, "ok") }, wake: make(chan struct{})}
+	m := &txMember{ctx: cancelled, fn: func(ctx context.Context, tx bun.Tx) error { return insertRow(ctx, tx, "never") }, wake: make(chan struct{})}
 	l := &txMember{ctx: later, fn: func(ctx context.Context, tx bun.Tx) error {
 		cancelLater() // its request ends while it runs
 		return insertRow(ctx, tx, "late")
-	}, wake: make(chan bool, 1)}
+	}, wake: make(chan struct{})}
 	d.commitGroup([]*txMember{ok, m, l})
 	if !errors.Is(m.err, context.Canceled) {
 		t.Errorf("member cancelled before its turn: %v, want context.Canceled", m.err)
@@ -243,8 +243,8 @@ func TestGroupCommitConcurrent(t *testing.T) {
 	if got := names(t, d); len(got) != len(errs) {
 		t.Errorf("%d rows, want %d", len(got), len(errs))
 	}
-	if d.group.queue != nil || d.group.leading {
-		t.Errorf("group left with a queue of %d, leading %v", len(d.group.queue), d.group.leading)
+	if d.group.waiting() != 0 {
+		t.Errorf("group left with a queue of %d", d.group.waiting())
 	}
 	t.Logf("%d transactions in %d commits", d.group.grouped, d.group.groups)
 }

@@ -170,9 +170,79 @@ type insertPlan struct {
 // statement: every column, as bun's NewInsert().Model(model) would write it, except that an
 // autoincrement primary key left zero is chosen by the database (and set on model).
 func (d *DB) InsertRow(ctx context.Context, tx bun.Tx, model any) error {
+	return d.InsertRows(ctx, tx, model)
+}
+
+// InsertRows inserts the rows of models as InsertRow does, in order, and on PostgreSQL with
+// one statement (the rows before the last in WITH clauses), so a change that writes several
+// rows pays one round trip for them. Only the last model may leave an autoincrement key for
+// the database to choose.
+func (d *DB) InsertRows(ctx context.Context, tx bun.Tx, models ...any) error {
+	rows := make([]*rowInsert, len(models))
+	for i, m := range models {
+		r, err := d.rowInsert(tx, m)
+		if err != nil {
+			return err
+		}
+		if i < len(models)-1 && !r.withPK {
+			return fmt.Errorf("db: InsertRows: only the last row may leave its key to the database, not %T", m)
+		}
+		rows[i] = r
+	}
+	if d.Dialect != Postgres {
+		for _, r := range rows {
+			if err := d.insert(ctx, tx, r.plan.query, r.args, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var query strings.Builder
+	var args []any
+	for i, r := range rows {
+		switch {
+		case i == len(rows)-1:
+			if i > 0 {
+				query.WriteString(" ")
+			}
+			query.WriteString(r.plan.query)
+		case i == 0:
+			fmt.Fprintf(&query, "WITH r%d AS (%s)", i, r.plan.query)
+		default:
+			fmt.Fprintf(&query, ", r%d AS (%s)", i, r.plan.query)
+		}
+		args = append(args, r.args...)
+	}
+	return d.insert(ctx, tx, query.String(), args, rows[len(rows)-1])
+}
+
+// insert runs an insert statement whose last row is last, and sets the key the database
+// chose for it, if any.
+func (d *DB) insert(ctx context.Context, tx bun.Tx, query string, args []any, last *rowInsert) error {
+	if last.withPK {
+		return d.ExecTx(ctx, tx, query, args...)
+	}
+	var id int64
+	if err := d.QueryRowTx(ctx, tx, query, args, &id); err != nil {
+		return err
+	}
+	last.pk.Value(last.strct).SetInt(id)
+	return nil
+}
+
+// rowInsert is one row to insert: its statement and its arguments.
+type rowInsert struct {
+	plan   *insertPlan
+	args   []any
+	withPK bool
+	pk     *schema.Field
+	strct  reflect.Value
+}
+
+func (d *DB) rowInsert(tx bun.Tx, model any) (*rowInsert, error) {
 	v := reflect.ValueOf(model)
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
-		return fmt.Errorf("db: InsertRow wants a pointer to a struct, not %T", model)
+		return nil, fmt.Errorf("db: InsertRow wants a pointer to a struct, not %T", model)
 	}
 	strct := v.Elem()
 	table := tx.Dialect().Tables().Get(strct.Type())
@@ -183,23 +253,15 @@ func (d *DB) InsertRow(ctx context.Context, tx bun.Tx, model any) error {
 	withPK := pk == nil || !pk.HasZeroValue(strct)
 	plan, err := d.insertPlan(table, withPK, pk)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	args := make([]any, len(plan.fields))
 	for i, f := range plan.fields {
 		if args[i], err = d.fieldArg(f, strct); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	if withPK {
-		return d.ExecTx(ctx, tx, plan.query, args...)
-	}
-	var id int64
-	if err := d.QueryRowTx(ctx, tx, plan.query, args, &id); err != nil {
-		return err
-	}
-	pk.Value(strct).SetInt(id)
-	return nil
+	return &rowInsert{plan: plan, args: args, withPK: withPK, pk: pk, strct: strct}, nil
 }
 
 func (d *DB) insertPlan(table *schema.Table, withPK bool, pk *schema.Field) (*insertPlan, error) {

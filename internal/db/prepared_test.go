@@ -109,3 +109,44 @@ func jsonEq(t *testing.T, x, y any) bool {
 	b, _ := json.Marshal(y)
 	return string(a) == string(b)
 }
+
+// InsertRows writes several rows as InsertRow writes each (on PostgreSQL in one statement),
+// sets the key the database chose for the last one, and refuses to leave an earlier row's
+// key to the database (it could not be read back).
+func TestInsertRowsWritesEachRow(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		d, err := db.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		if err := d.Migrate(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+		for round := range 3 { // unprepared, then prepared
+			id := int64(100 + round)
+			tk := &ticket.Ticket{ID: id, Reference: "R-" + time.Duration(id).String(), Subject: "s", Description: "d", Status: "open",
+				Priority: "low", TicketType: "question", Channel: "web", IsOpen: true, CreatedAt: at, UpdatedAt: at}
+			entry := &audit.Entry{Action: "ticket.created", ResourceType: "ticket", ResourceID: &id,
+				OldValues: json.RawMessage(`{}`), NewValues: json.RawMessage(`{"n":1}`), CreatedAt: at}
+			if err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error { return d.InsertRows(ctx, tx, tk, entry) }); err != nil {
+				t.Fatal(err)
+			}
+			var subject, action string
+			var resource int64
+			if err := d.R.NewRaw(`SELECT t.subject, a.action, a.resource_id FROM tickets t, audit_logs a WHERE t.id = ? AND a.id = ?`,
+				id, entry.ID).Scan(ctx, &subject, &action, &resource); err != nil || subject != "s" || action != "ticket.created" || resource != id {
+				t.Fatalf("round %d: rows %q %q %d (audit id %d): %v", round, subject, action, resource, entry.ID, err)
+			}
+			time.Sleep(50 * time.Millisecond) // let the background prepare run (not a clock wait)
+		}
+		err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			return d.InsertRows(ctx, tx, &audit.Entry{Action: "a", ResourceType: "t", CreatedAt: at}, &audit.Entry{Action: "b", ResourceType: "t", CreatedAt: at})
+		})
+		if err == nil {
+			t.Fatal("an earlier row without its key was accepted")
+		}
+	})
+}

@@ -166,8 +166,13 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput)
 			return fmt.Errorf("ticket: insert: %w", err)
 		}
 		t.ID, t.Reference = id, fmt.Sprintf("%s-%05d", cfg.String("ticket_reference_prefix"), id)
-		// A prepared statement: creating tickets is the desk's hottest write.
-		if err := s.db.InsertRow(ctx, tx, t); err != nil {
+		c.emit(event.TicketCreated, map[string]any{"channel": t.Channel})
+		entry := audit.Entries([]audit.Change{{Actor: actor, Action: "ticket.created", ResourceType: "ticket", ResourceID: t.ID, New: map[string]any{
+			"subject": t.Subject, "status": t.Status, "priority": t.Priority, "department_id": t.DepartmentID,
+		}, At: now}})[0]
+		// The ticket and its audit row with one prepared statement (one round trip on
+		// PostgreSQL): creating tickets is the desk's hottest write.
+		if err := s.db.InsertRows(ctx, tx, t, &entry); err != nil {
 			return fmt.Errorf("ticket: insert: %w", err)
 		}
 		for _, tagID := range in.TagIDs {
@@ -182,13 +187,6 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput)
 			if err := in.Guest.Stored(ctx, tx, t); err != nil {
 				return err
 			}
-		}
-		c.emit(event.TicketCreated, map[string]any{"channel": t.Channel})
-		entry := audit.Entries([]audit.Change{{Actor: actor, Action: "ticket.created", ResourceType: "ticket", ResourceID: t.ID, New: map[string]any{
-			"subject": t.Subject, "status": t.Status, "priority": t.Priority, "department_id": t.DepartmentID,
-		}, At: now}})[0]
-		if err := s.db.InsertRow(ctx, tx, &entry); err != nil {
-			return fmt.Errorf("audit: record ticket.created: %w", err)
 		}
 		return s.runTxHooks(ctx, tx, t, c)
 	})
