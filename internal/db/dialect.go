@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/uptrace/bun"
 )
@@ -79,11 +80,36 @@ func (d *DB) NextID(ctx context.Context, tx bun.Tx, table string) (int64, error)
 	q := `SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '` + table + `'), 0),
 		coalesce((SELECT max(id) FROM "` + table + `"), 0)) + 1`
 	if d.Dialect == Postgres {
-		q = `SELECT nextval(pg_get_serial_sequence('` + table + `', 'id'))`
+		seq, err := d.sequenceOf(ctx, tx, table)
+		if err != nil {
+			return 0, err
+		}
+		// The sequence's name as a constant: pg_get_serial_sequence looked it up in the
+		// catalogs on every call (3 % of PostgreSQL's time on a ticket create).
+		q = `SELECT nextval('` + strings.ReplaceAll(seq, "'", "''") + `'::regclass)`
 	}
 	var id int64
 	if err := d.QueryRowTx(ctx, tx, q, nil, &id); err != nil {
 		return 0, fmt.Errorf("db: next id of %s: %w", table, err)
 	}
 	return id, nil
+}
+
+// sequenceOf is the name of the sequence behind table's id column (PostgreSQL), looked up
+// once: a desk's tables stay in their schema.
+func (d *DB) sequenceOf(ctx context.Context, tx bun.Tx, table string) (string, error) {
+	c := d.stmts
+	c.mu.Lock()
+	seq, ok := c.sequences[table]
+	c.mu.Unlock()
+	if ok {
+		return seq, nil
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT pg_get_serial_sequence(?, 'id')`, table).Scan(&seq); err != nil {
+		return "", fmt.Errorf("db: the id sequence of %s: %w", table, err)
+	}
+	c.mu.Lock()
+	c.sequences[table] = seq
+	c.mu.Unlock()
+	return seq, nil
 }

@@ -26,10 +26,13 @@ type stmtCache struct {
 	stmts   map[string]*sql.Stmt // on the writer
 	reads   map[string]*sql.Stmt // on the readers
 	inserts map[insertKey]*insertPlan
+	// sequences holds the id sequence of each table by name (PostgreSQL, see NextID).
+	sequences map[string]string
 }
 
 func newStmtCache() *stmtCache {
-	return &stmtCache{stmts: map[string]*sql.Stmt{}, reads: map[string]*sql.Stmt{}, inserts: map[insertKey]*insertPlan{}}
+	return &stmtCache{stmts: map[string]*sql.Stmt{}, reads: map[string]*sql.Stmt{}, inserts: map[insertKey]*insertPlan{},
+		sequences: map[string]string{}}
 }
 
 // placeholders turns a query's ? placeholders into the dialect's ($1, $2… on PostgreSQL). The
