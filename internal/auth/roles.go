@@ -46,6 +46,8 @@ func (s *Service) CreateRole(ctx context.Context, actor *Actor, in NewRole) (*Ro
 	if !actor.Can("role.manage") {
 		return nil, apperr.Forbidden("You may not manage roles.")
 	}
+	// Signed-in requests read role permissions from memory (rolePermissions).
+	defer s.rolePerms.Invalidate()
 	in.Slug, in.Name = strings.TrimSpace(in.Slug), strings.TrimSpace(in.Name)
 	var v apperr.Validation
 	checkSlug(&v, in.Slug)
@@ -166,6 +168,8 @@ func (s *Service) UpdateRole(ctx context.Context, actor *Actor, id int64, in Rol
 	if !actor.Can("role.manage") {
 		return nil, apperr.Forbidden("You may not manage roles.")
 	}
+	// Signed-in requests read role permissions from memory (rolePermissions).
+	defer s.rolePerms.Invalidate()
 	var out *Role
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		r, err := s.describedRole(ctx, tx, id, true)
@@ -260,6 +264,8 @@ func (s *Service) DeleteRole(ctx context.Context, actor *Actor, id int64) error 
 	if !actor.Can("role.manage") {
 		return apperr.Forbidden("You may not manage roles.")
 	}
+	// Signed-in requests read role permissions from memory (rolePermissions).
+	defer s.rolePerms.Invalidate()
 	return s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		r, err := s.describedRole(ctx, tx, id, true)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/escalated-dev/escalated-go/internal/apperr"
+	"github.com/escalated-dev/escalated-go/internal/cache"
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 )
@@ -41,6 +42,10 @@ type Service struct {
 
 	prepare   sync.Mutex
 	tokenStmt atomic.Pointer[sql.Stmt] // see tokenLookup
+
+	// rolePerms holds each role's permission slugs (cache.TTL; role changes through this
+	// service invalidate it), so a signed-in request reads only its user row.
+	rolePerms cache.Loaded[map[string][]string]
 }
 
 // NewService returns the auth service. params sets the password hashing cost; nil means
@@ -116,19 +121,17 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) 
 }
 
 // Actor loads the user with their role's permissions. An inactive or missing user is an
-// unauthenticated error. Every signed-in request runs it, so it is one prepared query: the
-// user and, for a role other than admin and customer, the role's permissions.
+// unauthenticated error. Every signed-in request runs it: one prepared query for the user
+// (so a deactivation or role change counts at once, from any process), the permissions of
+// custom and staff roles from memory (a change to a role's permissions made by another
+// process counts within cache.TTL).
 func (s *Service) Actor(ctx context.Context, userID int64, ip string) (*Actor, error) {
 	var (
 		name, email, role string
 		active            bool
-		perms             sql.NullString
 	)
-	err := s.db.QueryRowRead(ctx, `SELECT u.name, u.email, u.role, u.is_active,
-			CASE WHEN u.role IN ('`+RoleAdmin+`', '`+RoleCustomer+`') THEN NULL ELSE (SELECT `+s.db.StringAgg("p.slug")+` FROM roles r
-				JOIN role_permissions rp ON rp.role_id = r.id JOIN permissions p ON p.id = rp.permission_id
-				WHERE r.slug = u.role) END
-		FROM users u WHERE u.id = ?`, []any{userID}, &name, &email, &role, &active, &perms)
+	err := s.db.QueryRowRead(ctx, `SELECT name, email, role, is_active FROM users WHERE id = ?`,
+		[]any{userID}, &name, &email, &role, &active)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.Unauthenticated()
 	}
@@ -139,15 +142,38 @@ func (s *Service) Actor(ctx context.Context, userID int64, ip string) (*Actor, e
 		return nil, apperr.Unauthenticated()
 	}
 	a := &Actor{UserID: userID, Name: name, Email: email, Role: role, IP: ip, Permissions: map[string]bool{}}
-	switch {
-	case role == RoleAdmin:
+	switch role {
+	case RoleAdmin:
 		a.Permissions["*"] = true
-	case role != RoleCustomer && perms.Valid:
-		for _, p := range strings.Split(perms.String, ",") {
+	case RoleCustomer:
+	default:
+		all, err := s.rolePerms.Get(ctx, s.clock.Now(), s.loadRolePermissions)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range all[role] {
 			a.Permissions[p] = true
 		}
 	}
 	return a, nil
+}
+
+// loadRolePermissions reads every role's permission slugs.
+func (s *Service) loadRolePermissions(ctx context.Context) (map[string][]string, error) {
+	var rows []struct {
+		Role string `bun:"role"`
+		Perm string `bun:"perm"`
+	}
+	err := s.db.R.NewRaw(`SELECT r.slug AS role, p.slug AS perm FROM roles r
+		JOIN role_permissions rp ON rp.role_id = r.id JOIN permissions p ON p.id = rp.permission_id`).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("auth: role permissions: %w", err)
+	}
+	m := map[string][]string{}
+	for _, r := range rows {
+		m[r.Role] = append(m[r.Role], r.Perm)
+	}
+	return m, nil
 }
 
 // ActorForUser builds the actor of a loaded user.
