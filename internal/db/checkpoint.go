@@ -16,23 +16,30 @@ import (
 // own, a PASSIVE checkpoint at a time, which never blocks the writer; the writer's own
 // automatic checkpoints stay on as a safety net at a much larger log.
 
-// checkpointEvery is how often the checkpointer copies the log back. A checkpoint with
-// nothing to copy only reads the log's index.
-const checkpointEvery = 200 * time.Millisecond
+// The checkpointer looks every checkpointEvery and copies the log back once
+// checkpointAfterCommits transactions have committed since its last checkpoint (a busy
+// desk: every look), or checkpointAtLeastEvery has passed (writes outside transactions,
+// a quiet desk), so a quiet desk does not pay two fsyncs for every few writes.
+const (
+	checkpointEvery        = 200 * time.Millisecond
+	checkpointAfterCommits = 50
+	checkpointAtLeastEvery = 5 * time.Second
+)
 
 // writerAutoCheckpoint is the log size, in pages, at which the writer checkpoints itself
 // (SQLite's default is 1,000): only reached if the checkpointer falls far behind.
 const writerAutoCheckpoint = 10000
 
 type checkpointer struct {
-	db   *sql.DB
-	stop context.CancelFunc
-	done sync.WaitGroup
+	db      *sql.DB
+	commits func() uint64 // transactions committed on the writer so far
+	stop    context.CancelFunc
+	done    sync.WaitGroup
 }
 
 // startCheckpointer opens the checkpointer's connection to the file and starts it. Its
 // page cache stays small: a checkpoint copies pages from the log, not through the cache.
-func startCheckpointer(path string) (*checkpointer, error) {
+func startCheckpointer(path string, commits func() uint64) (*checkpointer, error) {
 	conn, err := sql.Open("sqlite", "file:"+path+"?"+sqliteQuery("cache_size(-512)").Encode())
 	if err != nil {
 		return nil, fmt.Errorf("db: open sqlite checkpointer: %w", err)
@@ -41,7 +48,7 @@ func startCheckpointer(path string) (*checkpointer, error) {
 	conn.SetMaxIdleConns(1)
 	conn.SetConnMaxIdleTime(time.Minute)
 	ctx, stop := context.WithCancel(context.Background())
-	c := &checkpointer{db: conn, stop: stop}
+	c := &checkpointer{db: conn, commits: commits, stop: stop}
 	c.done.Add(1)
 	go c.run(ctx)
 	return c, nil
@@ -51,14 +58,20 @@ func (c *checkpointer) run(ctx context.Context) {
 	defer c.done.Done()
 	t := time.NewTicker(checkpointEvery)
 	defer t.Stop()
+	last, lastAt := c.commits(), time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		// A failed checkpoint (the file busy in another process, say) is tried again on the
-		// next tick; the writer's own checkpoints are the safety net.
+		n := c.commits()
+		if n-last < checkpointAfterCommits && time.Since(lastAt) < checkpointAtLeastEvery {
+			continue
+		}
+		last, lastAt = n, time.Now()
+		// A failed checkpoint (the file busy in another process, say) is tried again later;
+		// the writer's own checkpoints are the safety net.
 		_, _ = c.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
 	}
 }

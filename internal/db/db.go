@@ -63,7 +63,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 			d.Close()
 			return nil, fmt.Errorf("db: switch sqlite to WAL: %w", err)
 		}
-		if d.ckpt, err = startCheckpointer(SQLitePath(url)); err != nil {
+		if d.ckpt, err = startCheckpointer(SQLitePath(url), d.group.committed.Load); err != nil {
 			d.Close()
 			return nil, err
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 
 	"github.com/uptrace/bun"
 )
@@ -48,6 +49,8 @@ type groupCommit struct {
 	maxGroup int
 	// groups and grouped count the transactions run and their members (for tests).
 	groups, grouped int
+	// committed counts the transactions the writer has finished (see checkpointer).
+	committed atomic.Uint64
 }
 
 type txMember struct {
@@ -121,6 +124,7 @@ func (g *groupCommit) write(d *DB) {
 		} else {
 			d.commitGroup(batch)
 		}
+		g.committed.Add(1)
 		for _, m := range batch {
 			close(m.wake)
 		}
