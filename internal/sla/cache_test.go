@@ -4,8 +4,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/cache"
 	"github.com/escalated-dev/escalated-go/internal/sla"
+	"github.com/escalated-dev/escalated-go/internal/ticket"
 )
 
 // policyOf is the id of the policy a new ticket in the department got, 0 for none.
@@ -161,5 +163,31 @@ func TestChangesBehindTheCacheWaitForItsTTL(t *testing.T) {
 
 		d.exec(`UPDATE sla_policies SET is_active = FALSE WHERE id = ?`, standard.ID)
 		waitTTL("default policy deactivated", inVIP, standard.ID, 0)
+	})
+}
+
+// TestPolicyDeletedElsewhereIsAConflict: another process deletes the policy this one still
+// has cached; the ticket write that names it is refused as a conflict (409), not a server
+// error, nothing of it is written, and the retry picks from the policies that exist.
+func TestPolicyDeletedElsewhereIsAConflict(t *testing.T) {
+	eachDesk(t, func(t *testing.T, d *desk) {
+		standard := d.policy(nil)
+		if got := d.policyOf(nil); got != standard.ID {
+			t.Fatalf("policy %d, want %d", got, standard.ID)
+		}
+		d.exec(`DELETE FROM sla_policies WHERE id = ?`, standard.ID)
+		_, err := d.tickets.Create(d.ctx, d.agent, ticket.CreateInput{
+			Subject: "Help", Description: "Please", Priority: "urgent", RequesterID: &d.customer.UserID,
+		})
+		if !apperr.Is(err, apperr.KindConflict) {
+			t.Fatalf("create naming a deleted policy: %v, want a conflict", err)
+		}
+		var n int
+		if err := d.db.R.NewRaw(`SELECT count(*) FROM tickets WHERE subject = 'Help'`).Scan(d.ctx, &n); err != nil || n != 0 {
+			t.Fatalf("%d tickets written by the refused create (%v)", n, err)
+		}
+		if got := d.policyOf(nil); got != 0 {
+			t.Fatalf("retry: policy %d, want none", got)
+		}
 	})
 }

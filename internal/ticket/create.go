@@ -142,7 +142,7 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput)
 	if checkRequester != nil && *checkRequester == actor.UserID {
 		checkRequester = nil
 	}
-	err = s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := checkRefs(ctx, tx, in.DepartmentID, checkRequester, in.TagIDs); err != nil {
 			return err
 		}

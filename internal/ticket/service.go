@@ -119,13 +119,28 @@ func (c *change) record(field string, old, new any) {
 	c.new[field] = new
 }
 
+// inTx runs a ticket write in a transaction. A row the write refers to that another request
+// or process removed meanwhile (a department, a user, an SLA policy another process deleted
+// while this one still had it cached) is a conflict to try again, not a server error; the
+// cached SLA policies are dropped so the retry picks from the policies that exist.
+func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	err := s.db.InTx(ctx, fn)
+	if !db.IsForeignKeyViolation(err) {
+		return err
+	}
+	if c, ok := s.sla.(interface{ Invalidate() }); ok {
+		c.Invalidate()
+	}
+	return apperr.Conflict("Something this ticket refers to was removed at the same moment. Please try again.")
+}
+
 // mutate is the one place a ticket changes. In one transaction it locks the ticket, checks
 // that the actor may see it, lets fn change it, then writes the row, the timeline, the audit
 // entry and, after commit, publishes the events.
 func (s *Service) mutate(ctx context.Context, actor *auth.Actor, id int64, action string, fn func(ctx context.Context, tx bun.Tx, t *Ticket, c *change) error) (*Ticket, error) {
 	c := &change{actor: actor, now: s.clock.Now(), action: action}
 	var t Ticket
-	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		err := tx.NewRaw(`SELECT * FROM tickets WHERE id = ?`+s.db.ForUpdate(), id).Scan(ctx, &t)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && !canSee(actor, &t)) {
 			return apperr.NotFound("Ticket")
@@ -216,7 +231,7 @@ func (s *Service) mutateEach(ctx context.Context, actor *auth.Actor, ids []int64
 	}
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	var done []*change
-	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		done = nil
 		now := s.clock.Now()
 		var list []Ticket
