@@ -49,11 +49,16 @@ func hashToken(token string) string {
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	h, now := hashToken(token), s.clock.Now()
 	idlePoint := now.Add(SessionIdleTimeout)
-	// Every request with a session cookie runs this: a prepared statement.
+	// Every request with a session cookie runs this: a prepared statement, which also reads
+	// the session's user for the request (sessionRow).
 	var data []byte
 	var stale bool
-	err := s.db.QueryRowRead(ctx, `SELECT data, expiry < ? FROM sessions WHERE token_hash = ? AND expiry > ?`,
-		[]any{s.db.Arg(idlePoint.Add(-refreshEvery)), h, s.db.Arg(now)}, &data, &stale)
+	var uid sql.NullInt64
+	var name, email, role sql.NullString
+	var active sql.NullBool
+	err := s.db.QueryRowRead(ctx, `SELECT s.data, s.expiry < ?, u.id, u.name, u.email, u.role, u.is_active
+		FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expiry > ?`,
+		[]any{s.db.Arg(idlePoint.Add(-refreshEvery)), h, s.db.Arg(now)}, &data, &stale, &uid, &name, &email, &role, &active)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -73,6 +78,9 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 		if err != nil {
 			return nil, false, fmt.Errorf("auth: refresh session expiry: %w", err)
 		}
+	}
+	if u := sessionUserIn(ctx); u != nil && uid.Valid {
+		*u = sessionRow{id: uid.Int64, name: name.String, email: email.String, role: role.String, active: active.Bool, loaded: true}
 	}
 	return data, true, nil
 }

@@ -138,6 +138,11 @@ func (s *Service) Actor(ctx context.Context, userID int64, ip string) (*Actor, e
 	if err != nil {
 		return nil, fmt.Errorf("auth: load user %d: %w", userID, err)
 	}
+	return s.actorOf(ctx, userID, name, email, role, active, ip)
+}
+
+// actorOf builds the actor of a user row: an inactive user is an unauthenticated error.
+func (s *Service) actorOf(ctx context.Context, userID int64, name, email, role string, active bool, ip string) (*Actor, error) {
 	if !active {
 		return nil, apperr.Unauthenticated()
 	}

@@ -259,7 +259,7 @@ func (s *Server) identify(r *http.Request) (identity, error) {
 	if id == 0 {
 		return identity{}, nil
 	}
-	a, err := s.Auth.Actor(ctx, id, ip)
+	a, err := s.Auth.SessionActor(ctx, id, ip)
 	if apperr.Is(err, apperr.KindUnauthenticated) {
 		return identity{}, nil // the account is gone or disabled: treat as signed out
 	}

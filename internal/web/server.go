@@ -169,6 +169,7 @@ func New(d Deps) (*Server, error) {
 	}))
 	h = csrf.Handler(h)
 	h = s.sessions.LoadAndSave(h)
+	h = withSessionUser(h) // before the session is loaded: the look-up reads its user too
 
 	api := http.NewServeMux()
 	for _, rt := range s.api {
@@ -248,3 +249,11 @@ func (s *Server) loadFrontend() error {
 // AssetVersion is the frontend build's version, which Inertia visits send as
 // X-Inertia-Version.
 func (s *Server) AssetVersion() string { return s.ui.Version() }
+
+// withSessionUser gives the request room for the session store to leave the session's user
+// in (auth.WithSessionUser), so identify needs no query of its own.
+func withSessionUser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(auth.WithSessionUser(r.Context())))
+	})
+}
