@@ -79,7 +79,7 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 			return nil, false, fmt.Errorf("auth: refresh session expiry: %w", err)
 		}
 	}
-	if u := sessionUserIn(ctx); u != nil && uid.Valid {
+	if u := sessionRowIn(ctx); u != nil && uid.Valid {
 		*u = sessionRow{id: uid.Int64, name: name.String, email: email.String, role: role.String, active: active.Bool, loaded: true}
 	}
 	return data, true, nil

@@ -11,23 +11,23 @@ type sessionRow struct {
 	active, loaded    bool
 }
 
-type sessionUserKey struct{}
+type sessionRowKey struct{}
 
 // WithSessionUser returns ctx with room for the session store's look-up to leave the
 // session's user in. The web layer adds it before the session is loaded.
 func WithSessionUser(ctx context.Context) context.Context {
-	return context.WithValue(ctx, sessionUserKey{}, &sessionRow{})
+	return context.WithValue(ctx, sessionRowKey{}, &sessionRow{})
 }
 
-func sessionUserIn(ctx context.Context) *sessionRow {
-	u, _ := ctx.Value(sessionUserKey{}).(*sessionRow)
+func sessionRowIn(ctx context.Context) *sessionRow {
+	u, _ := ctx.Value(sessionRowKey{}).(*sessionRow)
 	return u
 }
 
 // SessionActor is Actor for the user of the request's session: from the row the session
 // look-up read with the session when ctx has it (WithSessionUser), else from a query.
 func (s *Service) SessionActor(ctx context.Context, userID int64, ip string) (*Actor, error) {
-	u := sessionUserIn(ctx)
+	u := sessionRowIn(ctx)
 	if u == nil || !u.loaded || u.id != userID {
 		return s.Actor(ctx, userID, ip)
 	}

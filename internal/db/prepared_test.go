@@ -10,8 +10,10 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/escalated-dev/escalated-go/internal/audit"
+	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/db/dbtest"
+	"github.com/escalated-dev/escalated-go/internal/testenv"
 	"github.com/escalated-dev/escalated-go/internal/ticket"
 )
 
@@ -21,14 +23,7 @@ import (
 func TestInsertRowWritesWhatBunWrites(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
-		d, err := db.Open(ctx, url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		if err := d.Migrate(ctx, nil); err != nil {
-			t.Fatal(err)
-		}
+		d := testenv.OpenDB(t, url, clock.Real{})
 		at := time.Date(2026, 3, 4, 5, 6, 7, 891234567, time.FixedZone("x", 3600))
 		due := at.Add(time.Hour)
 		mk := func(id int64) *ticket.Ticket {
@@ -116,14 +111,7 @@ func jsonEq(t *testing.T, x, y any) bool {
 func TestInsertRowsWritesEachRow(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
-		d, err := db.Open(ctx, url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		if err := d.Migrate(ctx, nil); err != nil {
-			t.Fatal(err)
-		}
+		d := testenv.OpenDB(t, url, clock.Real{})
 		at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 		for round := range 3 { // unprepared, then prepared
 			id := int64(100 + round)
@@ -142,7 +130,7 @@ func TestInsertRowsWritesEachRow(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond) // let the background prepare run (not a clock wait)
 		}
-		err = d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 			return d.InsertRows(ctx, tx, &audit.Entry{Action: "a", ResourceType: "t", CreatedAt: at}, &audit.Entry{Action: "b", ResourceType: "t", CreatedAt: at})
 		})
 		if err == nil {

@@ -1,7 +1,8 @@
 -- The trigger functions of migration 0013 pinned their search_path (SET search_path FROM
 -- CURRENT), so every call saved, set and restored it: about 7 % of PostgreSQL's processor
 -- time on a ticket create. They now name their tables with the schema they were created in,
--- which keeps them independent of the caller's search_path without that cost.
+-- which keeps them independent of the caller's search_path without that cost (CREATE OR
+-- REPLACE drops the old SET clause).
 DO $$
 DECLARE
     s text := current_schema();
@@ -33,7 +34,5 @@ BEGIN
     RETURN NULL;
 END
 $b$ $f$, s);
-    EXECUTE format('ALTER FUNCTION %1$I.tickets_search_sync() RESET search_path', s);
-    EXECUTE format('ALTER FUNCTION %1$I.tickets_count_delta() RESET search_path', s);
 END
 $$;
