@@ -6,8 +6,10 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/db/dbtest"
+	"github.com/escalated-dev/escalated-go/internal/testenv"
 )
 
 func TestNextIDIsTheIDTheRowGets(t *testing.T) {
@@ -67,6 +69,50 @@ func TestNextIDIsTheIDTheRowGets(t *testing.T) {
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// NextIDs hands out several ids at once: distinct, above every id taken, and the ids the rows
+// then get, for ids inserted with them and for rows inserted after without one.
+func TestNextIDsAreTheIDsTheRowsGet(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		d := testenv.OpenDB(t, url, clock.Real{})
+		var got []int64
+		for _, n := range []int{3, 1, 5} {
+			err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+				ids, err := d.NextIDs(ctx, tx, "tags", n)
+				if err != nil {
+					return err
+				}
+				if len(ids) != n {
+					t.Fatalf("NextIDs(%d) gave %d ids", n, len(ids))
+				}
+				for _, id := range ids {
+					if _, err := tx.NewRaw(`INSERT INTO tags (id, name, slug, created_at, updated_at) VALUES (?, 'n', ?, '2026-01-01', '2026-01-01')`,
+						id, id).Exec(ctx); err != nil {
+						return err
+					}
+				}
+				got = append(got, ids...)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, id := range got {
+			if id != int64(i+1) {
+				t.Fatalf("ids = %v, want 1 to 9 in order", got)
+			}
+		}
+		var next int64
+		if err := d.W.NewRaw(`INSERT INTO tags (name, slug, created_at, updated_at) VALUES ('n', 'auto', '2026-01-01', '2026-01-01') RETURNING id`).Scan(ctx, &next); err != nil {
+			t.Fatal(err)
+		}
+		if next != 10 {
+			t.Fatalf("id after NextIDs = %d, want 10", next)
 		}
 	})
 }

@@ -123,6 +123,30 @@ func (d *DB) QueryRowTx(ctx context.Context, tx bun.Tx, query string, args []any
 	return s.QueryRowContext(ctx, args...).Scan(dest...)
 }
 
+// queryTx runs a query, with ? placeholders, in tx as a prepared statement and calls each
+// for every row it returns.
+func (d *DB) queryTx(ctx context.Context, tx bun.Tx, query string, args []any, each func(*sql.Rows) error) error {
+	var rows *sql.Rows
+	var err error
+	if st := d.writeStmt(query); st == nil {
+		rows, err = tx.Tx.QueryContext(ctx, d.placeholders(query), args...)
+	} else {
+		s := tx.StmtContext(ctx, st)
+		defer s.Close()
+		rows, err = s.QueryContext(ctx, args...)
+	}
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // bunTime is how bun writes a time into SQL; SQLite keeps times as this text, so values
 // bound to a prepared statement must have exactly this form to compare and sort with the
 // rest.
@@ -166,7 +190,10 @@ type insertKey struct {
 // insertPlan is the prepared INSERT of a model's every column.
 type insertPlan struct {
 	query  string
+	values string // one row's placeholders: (?, ?, …)
 	fields []*schema.Field
+	withPK bool          // the row gives its key
+	pk     *schema.Field // the autoincrement key, if the table has one
 }
 
 // InsertRow inserts the row of model, a pointer to a bun model struct, in tx with a prepared
@@ -176,25 +203,34 @@ func (d *DB) InsertRow(ctx context.Context, tx bun.Tx, model any) error {
 	return d.InsertRows(ctx, tx, model)
 }
 
-// InsertRows inserts the rows of models as InsertRow does, in order, and on PostgreSQL with
-// one statement (the rows before the last in WITH clauses), so a change that writes several
-// rows pays one round trip for them. Only the last model may leave an autoincrement key for
-// the database to choose.
+// InsertRows inserts the rows of models as InsertRow does, in order. Rows of one model next
+// to each other go in one multi-row statement, and on PostgreSQL every statement goes in one
+// (the ones before the last in WITH clauses), so a change that writes several rows, or a batch
+// of changes, pays one round trip for them. Only the last statement's rows may leave their
+// autoincrement keys to the database, and only a lone row learns its key: the order in which
+// the database hands back the keys of several rows is not defined.
 func (d *DB) InsertRows(ctx context.Context, tx bun.Tx, models ...any) error {
-	rows := make([]*rowInsert, len(models))
-	for i, m := range models {
+	var groups []*rowGroup
+	for _, m := range models {
 		r, err := d.rowInsert(tx, m)
 		if err != nil {
 			return err
 		}
-		if i < len(models)-1 && !r.withPK {
-			return fmt.Errorf("db: InsertRows: only the last row may leave its key to the database, not %T", m)
+		if n := len(groups); n > 0 && groups[n-1].plan == r.plan {
+			groups[n-1].rows = append(groups[n-1].rows, r)
+			continue
 		}
-		rows[i] = r
+		if n := len(groups); n > 0 && !groups[n-1].plan.withPK {
+			return fmt.Errorf("db: InsertRows: only the last rows may leave their key to the database, not %T", groups[n-1].rows[0].strct.Interface())
+		}
+		groups = append(groups, &rowGroup{plan: r.plan, rows: []*rowInsert{r}})
+	}
+	if len(groups) == 0 {
+		return nil
 	}
 	if d.Dialect != Postgres {
-		for _, r := range rows {
-			if err := d.insert(ctx, tx, r.plan.query, r.args, r); err != nil {
+		for _, g := range groups {
+			if err := d.insert(ctx, tx, g.query(), g.args(), g); err != nil {
 				return err
 			}
 		}
@@ -202,44 +238,73 @@ func (d *DB) InsertRows(ctx context.Context, tx bun.Tx, models ...any) error {
 	}
 	var query strings.Builder
 	var args []any
-	for i, r := range rows {
+	for i, g := range groups {
 		switch {
-		case i == len(rows)-1:
+		case i == len(groups)-1:
 			if i > 0 {
 				query.WriteString(" ")
 			}
-			query.WriteString(r.plan.query)
+			query.WriteString(g.query())
 		case i == 0:
-			fmt.Fprintf(&query, "WITH r%d AS (%s)", i, r.plan.query)
+			fmt.Fprintf(&query, "WITH r%d AS (%s)", i, g.query())
 		default:
-			fmt.Fprintf(&query, ", r%d AS (%s)", i, r.plan.query)
+			fmt.Fprintf(&query, ", r%d AS (%s)", i, g.query())
 		}
-		args = append(args, r.args...)
+		args = append(args, g.args()...)
 	}
-	return d.insert(ctx, tx, query.String(), args, rows[len(rows)-1])
+	return d.insert(ctx, tx, query.String(), args, groups[len(groups)-1])
 }
 
-// insert runs an insert statement whose last row is last, and sets the key the database
-// chose for it, if any.
-func (d *DB) insert(ctx context.Context, tx bun.Tx, query string, args []any, last *rowInsert) error {
-	if last.withPK {
+// rowGroup is rows of one model that go in one statement.
+type rowGroup struct {
+	plan *insertPlan
+	rows []*rowInsert
+}
+
+// query is the group's INSERT: the plan's, with a row of placeholders per row, and without
+// RETURNING when the keys of several rows would come back.
+func (g *rowGroup) query() string {
+	if len(g.rows) == 1 {
+		return g.plan.query
+	}
+	q := g.plan.query
+	if !g.plan.withPK {
+		q = q[:strings.LastIndex(q, " RETURNING ")]
+	}
+	return q + strings.Repeat(", "+g.plan.values, len(g.rows)-1)
+}
+
+func (g *rowGroup) args() []any {
+	if len(g.rows) == 1 {
+		return g.rows[0].args
+	}
+	args := make([]any, 0, len(g.rows)*len(g.plan.fields))
+	for _, r := range g.rows {
+		args = append(args, r.args...)
+	}
+	return args
+}
+
+// insert runs an insert statement whose last rows are last, and sets the key the database
+// chose for a lone last row, if it chose one.
+func (d *DB) insert(ctx context.Context, tx bun.Tx, query string, args []any, last *rowGroup) error {
+	if last.plan.withPK || len(last.rows) > 1 {
 		return d.ExecTx(ctx, tx, query, args...)
 	}
 	var id int64
 	if err := d.QueryRowTx(ctx, tx, query, args, &id); err != nil {
 		return err
 	}
-	last.pk.Value(last.strct).SetInt(id)
+	r := last.rows[0]
+	r.plan.pk.Value(r.strct).SetInt(id)
 	return nil
 }
 
 // rowInsert is one row to insert: its statement and its arguments.
 type rowInsert struct {
-	plan   *insertPlan
-	args   []any
-	withPK bool
-	pk     *schema.Field
-	strct  reflect.Value
+	plan  *insertPlan
+	args  []any
+	strct reflect.Value
 }
 
 func (d *DB) rowInsert(tx bun.Tx, model any) (*rowInsert, error) {
@@ -264,7 +329,7 @@ func (d *DB) rowInsert(tx bun.Tx, model any) (*rowInsert, error) {
 			return nil, err
 		}
 	}
-	return &rowInsert{plan: plan, args: args, withPK: withPK, pk: pk, strct: strct}, nil
+	return &rowInsert{plan: plan, args: args, strct: strct}, nil
 }
 
 func (d *DB) insertPlan(table *schema.Table, withPK bool, pk *schema.Field) (*insertPlan, error) {
@@ -275,7 +340,7 @@ func (d *DB) insertPlan(table *schema.Table, withPK bool, pk *schema.Field) (*in
 	if p, ok := c.inserts[key]; ok {
 		return p, nil
 	}
-	p := &insertPlan{}
+	p := &insertPlan{withPK: withPK, pk: pk}
 	var cols []string
 	for _, f := range table.Fields {
 		if f == pk && !withPK {
@@ -284,8 +349,8 @@ func (d *DB) insertPlan(table *schema.Table, withPK bool, pk *schema.Field) (*in
 		cols = append(cols, string(f.SQLName))
 		p.fields = append(p.fields, f)
 	}
-	p.query = "INSERT INTO " + string(table.SQLName) + " (" + strings.Join(cols, ", ") + ") VALUES (" +
-		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	p.values = "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	p.query = "INSERT INTO " + string(table.SQLName) + " (" + strings.Join(cols, ", ") + ") VALUES " + p.values
 	if !withPK {
 		p.query += " RETURNING " + string(pk.SQLName)
 	}

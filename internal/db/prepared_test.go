@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"testing"
 	"time"
@@ -106,8 +107,9 @@ func jsonEq(t *testing.T, x, y any) bool {
 }
 
 // InsertRows writes several rows as InsertRow writes each (on PostgreSQL in one statement),
-// sets the key the database chose for the last one, and refuses to leave an earlier row's
-// key to the database (it could not be read back).
+// sets the key the database chose for a lone last row, writes rows of one model next to each
+// other together, and refuses to leave an earlier statement's keys to the database (they could
+// not be read back).
 func TestInsertRowsWritesEachRow(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
@@ -130,8 +132,24 @@ func TestInsertRowsWritesEachRow(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond) // let the background prepare run (not a clock wait)
 		}
+		var tickets []any
+		for id := int64(200); id < 205; id++ {
+			tickets = append(tickets, &ticket.Ticket{ID: id, Reference: fmt.Sprint("R-", id), Subject: "many", Description: "d", Status: "open",
+				Priority: "low", TicketType: "question", Channel: "web", IsOpen: true, CreatedAt: at, UpdatedAt: at})
+		}
+		rows := append(tickets, &audit.Entry{Action: "a", ResourceType: "t", OldValues: json.RawMessage(`{}`), NewValues: json.RawMessage(`{}`), CreatedAt: at},
+			&audit.Entry{Action: "b", ResourceType: "t", OldValues: json.RawMessage(`{}`), NewValues: json.RawMessage(`{}`), CreatedAt: at})
+		if err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error { return d.InsertRows(ctx, tx, rows...) }); err != nil {
+			t.Fatal(err)
+		}
+		var n, audits int
+		if err := d.R.NewRaw(`SELECT (SELECT count(*) FROM tickets WHERE subject = 'many'), (SELECT count(*) FROM audit_logs WHERE action IN ('a', 'b'))`).Scan(ctx, &n, &audits); err != nil || n != 5 || audits != 2 {
+			t.Fatalf("many rows: %d tickets, %d audit rows, %v", n, audits, err)
+		}
 		err := d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			return d.InsertRows(ctx, tx, &audit.Entry{Action: "a", ResourceType: "t", CreatedAt: at}, &audit.Entry{Action: "b", ResourceType: "t", CreatedAt: at})
+			return d.InsertRows(ctx, tx, &audit.Entry{Action: "c", ResourceType: "t", CreatedAt: at},
+				&ticket.Ticket{ID: 300, Reference: "R-300", Subject: "s", Description: "d", Status: "open",
+					Priority: "low", TicketType: "question", Channel: "web", IsOpen: true, CreatedAt: at, UpdatedAt: at})
 		})
 		if err == nil {
 			t.Fatal("an earlier row without its key was accepted")
