@@ -35,6 +35,7 @@ type Service struct {
 	txHooks  []TxHook
 	sla      SLA        // nil: the SLA columns are left alone
 	jobs     *jobs.Jobs // nil until RegisterJobs: snoozes then wait for the wake-up sweep
+	creates  createBatches
 }
 
 // TxHook runs inside the transaction of every ticket change that has events, after the
