@@ -22,20 +22,24 @@ import (
 // writes it alone; the batch commits all of them or none. When a batch fails (a department
 // deleted meanwhile, say), each of its creates is made again on its own, so each gets its
 // own answer and nobody's ticket fails for somebody else's.
+//
+// One goroutine at a time writes batches, started by the create that finds none running and
+// ending when nothing waits. (Two at a time, so that one batch could be written while the
+// other's commit was being flushed, made batches smaller and measured about 15 % fewer
+// creates a second on PostgreSQL, and no more on SQLite, whose one writer serialises them
+// anyway.)
 type createBatches struct {
 	mu      sync.Mutex
 	queue   []*pendingCreate
-	writers int // goroutines writing batches; at most maxCreateWriters
+	writing bool
+	// batches and largest count the batches written and the most creates one held (for
+	// tests).
+	batches, largest int
 }
 
-const (
-	// maxCreateBatch bounds the tickets of one batch, so one transaction does not grow
-	// without bound under a flood.
-	maxCreateBatch = 64
-	// maxCreateWriters is how many batches are written at once. While one batch's commit is
-	// being flushed to disk, the next one can be written.
-	maxCreateWriters = 1
-)
+// maxCreateBatch bounds the tickets of one batch, so one transaction does not grow without
+// bound under a flood.
+const maxCreateBatch = 64
 
 // pendingCreate is one create waiting in a batch.
 type pendingCreate struct {
@@ -57,8 +61,8 @@ func (s *Service) createBatched(ctx context.Context, t *Ticket, c *change, prefi
 	b := &s.creates
 	b.mu.Lock()
 	b.queue = append(b.queue, p)
-	if b.writers < maxCreateWriters {
-		b.writers++
+	if !b.writing {
+		b.writing = true
 		go s.writeCreates()
 	}
 	b.mu.Unlock()
@@ -73,7 +77,7 @@ func (s *Service) writeCreates() {
 		b.mu.Lock()
 		n := min(len(b.queue), maxCreateBatch)
 		if n == 0 {
-			b.writers--
+			b.writing = false
 			b.mu.Unlock()
 			return
 		}
@@ -82,6 +86,8 @@ func (s *Service) writeCreates() {
 		if len(b.queue) == 0 {
 			b.queue = nil // let the backing array go
 		}
+		b.batches++
+		b.largest = max(b.largest, n)
 		b.mu.Unlock()
 		s.writeBatch(batch)
 		for _, p := range batch {

@@ -24,3 +24,17 @@ func SetSearchBatch(t interface{ Cleanup(func()) }, n int) {
 	searchBatch = n
 	t.Cleanup(func() { searchBatch = old })
 }
+
+// CreatesWaiting is how many creates wait for their batch to be written.
+func (s *Service) CreatesWaiting() int {
+	s.creates.mu.Lock()
+	defer s.creates.mu.Unlock()
+	return len(s.creates.queue)
+}
+
+// CreateBatches is how many batches of creates were written, and the most creates one held.
+func (s *Service) CreateBatches() (batches, largest int) {
+	s.creates.mu.Lock()
+	defer s.creates.mu.Unlock()
+	return s.creates.batches, s.creates.largest
+}

@@ -1,0 +1,166 @@
+package ticket_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/escalated-dev/escalated-go/internal/apperr"
+	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/event"
+	"github.com/escalated-dev/escalated-go/internal/ticket"
+)
+
+// gate holds the batch writer inside its first ticket's transaction (an OnEventsTx hook), so
+// the creates that come meanwhile queue up and are written together once it opens.
+type gate struct {
+	once    sync.Once
+	entered chan struct{}
+	open    chan struct{}
+}
+
+func holdFirstCreate(e *env) *gate {
+	g := &gate{entered: make(chan struct{}), open: make(chan struct{})}
+	e.svc.OnEventsTx(func(ctx context.Context, tx bun.Tx, events []event.Event) error {
+		first := false
+		g.once.Do(func() { first = true })
+		if first {
+			close(g.entered)
+			<-g.open
+		}
+		return nil
+	})
+	return g
+}
+
+// waitQueued waits until n creates wait for their batch (the goroutines started them).
+func waitQueued(t *testing.T, e *env, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); e.svc.CreatesWaiting() < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d creates queued, want %d", e.svc.CreatesWaiting(), n)
+		}
+		time.Sleep(time.Millisecond) // waiting for other goroutines, not for a clock
+	}
+}
+
+type created struct {
+	t   *ticket.Ticket
+	err error
+}
+
+// createAll starts one create per input, and returns their outcomes once all are done.
+func createAll(e *env, actor *auth.Actor, ins []ticket.CreateInput, ctxs ...context.Context) func() []created {
+	out := make([]created, len(ins))
+	var wg sync.WaitGroup
+	for i, in := range ins {
+		ctx := e.ctx
+		if i < len(ctxs) {
+			ctx = ctxs[i]
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i].t, out[i].err = e.svc.Create(ctx, actor, in)
+		}()
+	}
+	return func() []created { wg.Wait(); return out }
+}
+
+// TestCreatesArrivingTogetherAreWrittenTogether: creates that come while a batch is being
+// written go in the next batch, and each ticket there is what Create writes alone: its own id
+// and reference, its audit row, its hooks and its events.
+func TestCreatesArrivingTogetherAreWrittenTogether(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		customer := e.user("customer")
+		g := holdFirstCreate(e)
+		first := createAll(e, customer, []ticket.CreateInput{{Subject: "First", Description: "D"}})
+		<-g.entered
+		var ins []ticket.CreateInput
+		for i := range 10 {
+			ins = append(ins, ticket.CreateInput{Subject: fmt.Sprint("Together ", i), Description: "D", Priority: "high"})
+		}
+		rest := createAll(e, customer, ins)
+		waitQueued(t, e, len(ins))
+		close(g.open)
+		all := append(first(), rest()...)
+
+		refs := map[string]bool{}
+		for _, c := range all {
+			if c.err != nil {
+				t.Fatal(c.err)
+			}
+			if c.t.ID == 0 || refs[c.t.Reference] || c.t.Reference != fmt.Sprintf("ESC-%05d", c.t.ID) {
+				t.Fatalf("ticket %d has reference %q (seen: %v)", c.t.ID, c.t.Reference, refs[c.t.Reference])
+			}
+			refs[c.t.Reference] = true
+			if got := e.count(`SELECT count(*) FROM tickets WHERE id = ? AND subject = ? AND reference = ? AND requester_id = ?`,
+				c.t.ID, c.t.Subject, c.t.Reference, customer.UserID); got != 1 {
+				t.Fatalf("ticket %d was not stored as returned", c.t.ID)
+			}
+			if got := e.count(`SELECT count(*) FROM audit_logs WHERE action = 'ticket.created' AND resource_id = ?`, c.t.ID); got != 1 {
+				t.Fatalf("ticket %d has %d audit rows", c.t.ID, got)
+			}
+			if names := e.events.names(c.t.ID); len(names) != 1 || names[0] != event.TicketCreated {
+				t.Fatalf("ticket %d published %v", c.t.ID, names)
+			}
+		}
+		if batches, largest := e.svc.CreateBatches(); batches != 2 || largest != len(ins) {
+			t.Fatalf("%d batches, largest %d; want 2, the second of %d", batches, largest, len(ins))
+		}
+	})
+}
+
+// TestABadCreateDoesNotFailItsBatch: a create naming a department that does not exist fails
+// the batch it is in; the others are then made on their own and succeed, and the bad one gets
+// the error naming its field, as it would alone. A create whose caller gave up before its
+// batch was written is not made.
+func TestABadCreateDoesNotFailItsBatch(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		customer := e.user("customer")
+		g := holdFirstCreate(e)
+		first := createAll(e, customer, []ticket.CreateInput{{Subject: "First", Description: "D"}})
+		<-g.entered
+		missing := int64(987654)
+		gone, cancel := context.WithCancel(e.ctx)
+		ins := []ticket.CreateInput{
+			{Subject: "Gave up", Description: "D"},
+			{Subject: "Good 1", Description: "D"},
+			{Subject: "Bad", Description: "D", DepartmentID: &missing},
+			{Subject: "Good 2", Description: "D"},
+		}
+		rest := createAll(e, customer, ins, gone)
+		waitQueued(t, e, len(ins))
+		cancel()
+		close(g.open)
+		first()
+		out := rest()
+
+		if !errors.Is(out[0].err, context.Canceled) || e.count(`SELECT count(*) FROM tickets WHERE subject = 'Gave up'`) != 0 {
+			t.Fatalf("the abandoned create: %v", out[0].err)
+		}
+		var ae *apperr.Error
+		if !errors.As(out[2].err, &ae) || ae.Kind != apperr.KindValidation || len(ae.Fields["department_id"]) == 0 {
+			t.Fatalf("the bad create: %v, want a validation error on department_id", out[2].err)
+		}
+		for _, i := range []int{1, 3} {
+			if out[i].err != nil {
+				t.Fatalf("%s failed with its batch: %v", ins[i].Subject, out[i].err)
+			}
+			if got := e.count(`SELECT count(*) FROM audit_logs WHERE action = 'ticket.created' AND resource_id = ?`, out[i].t.ID); got != 1 {
+				t.Fatalf("%s has %d audit rows", ins[i].Subject, got)
+			}
+		}
+		if got := e.count(`SELECT count(*) FROM tickets`); got != 3 {
+			t.Fatalf("%d tickets, want the first and the two good ones", got)
+		}
+		if got := e.count(`SELECT count(*) FROM audit_logs WHERE action = 'ticket.created'`); got != 3 {
+			t.Fatalf("%d creation audit rows, want 3", got)
+		}
+	})
+}
