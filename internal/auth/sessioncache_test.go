@@ -141,19 +141,23 @@ func TestUserChangesShowOnTheNextSessionRequest(t *testing.T) {
 	})
 }
 
-// A host's changed answer for a user with a session shows on that session's next request.
+// A host's answer that changes a user with a session shows on that session's next request:
+// when the host's user takes over a desk account, and when the host's user changes.
 func TestHostUserChangesShowOnTheNextSessionRequest(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, url string) {
 		f := open(t, url)
 		ctx := context.Background()
-		h := auth.HostUser{ExternalID: "host-7", Name: "Host User", Email: "host@example.test", Role: auth.RoleAgent}
-		u, err := f.auth.SyncHostUser(ctx, h)
-		if err != nil {
-			t.Fatal(err)
+		desk := f.user(t, "host@example.test", auth.RoleCustomer)
+		f.signIn(t, "host", desk.UserID)
+		if a := f.sessionActor(t, "host"); a == nil || a.Role != auth.RoleCustomer {
+			t.Fatalf("actor %+v, want a customer", a)
 		}
-		f.signIn(t, "host", u.ID)
-		if a := f.sessionActor(t, "host"); a == nil || a.Role != auth.RoleAgent {
-			t.Fatalf("actor %+v, want an agent", a)
+		h := auth.HostUser{ExternalID: "host-7", Name: "Host User", Email: "host@example.test", Role: auth.RoleAgent}
+		if u, err := f.auth.SyncHostUser(ctx, h); err != nil || u.ID != desk.UserID {
+			t.Fatalf("host user %+v, %v; want the desk account %d taken over", u, err, desk.UserID)
+		}
+		if a := f.sessionActor(t, "host"); a == nil || a.Name != h.Name || a.Role != auth.RoleAgent {
+			t.Fatalf("actor %+v after the takeover, want %s, agent", a, h.Name)
 		}
 		h.Name, h.Role = "Host User Renamed", auth.RoleLightAgent
 		if _, err := f.auth.SyncHostUser(ctx, h); err != nil {
