@@ -125,10 +125,10 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) 
 }
 
 // Actor loads the user with their role's permissions. An inactive or missing user is an
-// unauthenticated error. Every signed-in request runs it: one prepared query for the user
-// (so a deactivation or role change counts at once, from any process), the permissions of
-// custom and staff roles from memory (a change to a role's permissions made by another
-// process counts within cache.TTL).
+// unauthenticated error. One prepared query for the user (so a deactivation or role change
+// counts at once, from any process; a request with a session uses the row kept with it
+// instead, see SessionActor), the permissions of custom and staff roles from memory (a change
+// to a role's permissions made by another process counts within cache.TTL).
 func (s *Service) Actor(ctx context.Context, userID int64, ip string) (*Actor, error) {
 	var (
 		name, email, role string
