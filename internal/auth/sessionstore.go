@@ -38,7 +38,7 @@ type SessionStore struct {
 
 // keptSession is a session found, as FindCtx keeps it.
 type keptSession struct {
-	data     []byte
+	data     []byte // handed to every request it serves: scs only decodes it
 	deadline time.Time
 	user     sessionRow // not loaded when nobody is signed in to the session
 }
