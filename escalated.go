@@ -219,7 +219,7 @@ func New(cfg Config, opts ...Option) (*Desk, error) {
 	if slaEngine != nil {
 		sla.NewSweeper(d, o.clock, desk.tickets, o.logger).RegisterJobs(bg)
 	}
-	desk.sessions = auth.NewSessionStore(d, o.clock)
+	desk.sessions = auth.NewSessionStore(desk.auth)
 	desk.sessions.RegisterJobs(bg)
 	registerMaintenance(bg, d)
 	desk.rules = rules.NewService(d, o.clock, desk.tickets, o.logger)

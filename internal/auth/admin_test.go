@@ -42,7 +42,8 @@ func open(t testing.TB, url string) *fixture {
 		t.Fatal(err)
 	}
 	cheap := &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
-	return &fixture{db: d, clock: c, auth: auth.NewService(d, c, cheap), sessions: auth.NewSessionStore(d, c)}
+	users := auth.NewService(d, c, cheap)
+	return &fixture{db: d, clock: c, auth: users, sessions: auth.NewSessionStore(users)}
 }
 
 func (f *fixture) user(t testing.TB, email, role string) *auth.Actor {

@@ -168,8 +168,10 @@ func (s *Service) UpdateRole(ctx context.Context, actor *Actor, id int64, in Rol
 	if !actor.Can("role.manage") {
 		return nil, apperr.Forbidden("You may not manage roles.")
 	}
-	// Signed-in requests read role permissions from memory (rolePermissions).
+	// Signed-in requests read role permissions from memory (rolePermissions), and their users'
+	// rows, which hold a renamed role's slug, with their sessions (Service.sessions).
 	defer s.rolePerms.Invalidate()
+	defer s.sessions.Clear()
 	var out *Role
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		r, err := s.describedRole(ctx, tx, id, true)

@@ -8,6 +8,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/cache"
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/db/dbtest"
@@ -32,7 +33,7 @@ func openStore(t *testing.T, url string) *storeFixture {
 		t.Fatal(err)
 	}
 	c := clock.NewFake(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	return &storeFixture{t: t, db: d, clock: c, store: auth.NewSessionStore(d, c)}
+	return &storeFixture{t: t, db: d, clock: c, store: auth.NewSessionStore(auth.NewService(d, c, nil))}
 }
 
 // save commits a session with the given lifetime, as the session manager does.
@@ -148,6 +149,115 @@ func TestSessionStoreSignsOutGobSessions(t *testing.T) {
 		}
 		if f.found("old") {
 			t.Fatal("gob session found")
+		}
+	})
+}
+
+// otherProcess is a second server process sharing the database: its own store, with its own
+// sessions kept in memory.
+func (f *storeFixture) otherProcess() *auth.SessionStore {
+	return auth.NewSessionStore(auth.NewService(f.db, f.clock, nil))
+}
+
+// csrf is the csrf_token of a session as found, or "" when it is not found.
+func (f *storeFixture) csrf(token string) string {
+	f.t.Helper()
+	b, ok, err := f.store.FindCtx(context.Background(), token)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if !ok {
+		return ""
+	}
+	_, values, err := auth.SessionCodec{}.Decode(b)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	s, _ := values["csrf_token"].(string)
+	return s
+}
+
+// A session found is kept in memory for cache.TTL: ended by another process, it is still
+// found here until then, and not a microsecond longer.
+func TestSessionStoreKeepsFoundSessionsForTTL(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		f := openStore(t, url)
+		f.save("kept", time.Hour, map[string]any{"csrf_token": "t"})
+		if !f.found("kept") {
+			t.Fatal("session not found")
+		}
+		if err := f.otherProcess().DeleteCtx(context.Background(), "kept"); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(cache.TTL - time.Microsecond)
+		if !f.found("kept") {
+			t.Fatal("session ended elsewhere is gone within cache.TTL: it was not kept in memory")
+		}
+		f.clock.Advance(time.Microsecond)
+		if f.found("kept") {
+			t.Fatal("session ended elsewhere still found cache.TTL after it was read")
+		}
+	})
+}
+
+// A session not found is not kept as missing: signed in by another process, it is found
+// here at once.
+func TestSessionStoreDoesNotKeepMisses(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		f := openStore(t, url)
+		if f.found("later") {
+			t.Fatal("session found before it was saved")
+		}
+		deadline := f.clock.Now().Add(time.Hour)
+		b, err := auth.SessionCodec{}.Encode(deadline, map[string]any{"csrf_token": "t"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.otherProcess().CommitCtx(context.Background(), "later", b, deadline); err != nil {
+			t.Fatal(err)
+		}
+		if !f.found("later") {
+			t.Fatal("session saved elsewhere after a miss is not found: the miss was kept")
+		}
+	})
+}
+
+// Saving and deleting a session through the store show on its very next read.
+func TestSessionStoreChangesShowAtOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		f := openStore(t, url)
+		f.save("s", time.Hour, map[string]any{"csrf_token": "first"})
+		if got := f.csrf("s"); got != "first" {
+			t.Fatalf("csrf token %q, want first", got)
+		}
+		f.save("s", time.Hour, map[string]any{"csrf_token": "second"})
+		if got := f.csrf("s"); got != "second" {
+			t.Fatalf("csrf token %q after saving the session again, want second", got)
+		}
+		if err := f.store.DeleteCtx(context.Background(), "s"); err != nil {
+			t.Fatal(err)
+		}
+		if f.found("s") {
+			t.Fatal("session found after it was deleted (signed out)")
+		}
+	})
+}
+
+// A session kept in memory is still refused at its deadline.
+func TestSessionStoreEnforcesTheDeadlineOfKeptSessions(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		f := openStore(t, url)
+		f.save("short", time.Second, map[string]any{"csrf_token": "t"})
+		if !f.found("short") {
+			t.Fatal("session not found")
+		}
+		f.clock.Advance(time.Second - time.Microsecond)
+		if !f.found("short") {
+			t.Fatal("session gone before its deadline")
+		}
+		f.clock.Advance(time.Microsecond)
+		if f.found("short") {
+			t.Fatal("session kept in memory found at its deadline")
 		}
 	})
 }

@@ -3,8 +3,8 @@ package auth
 import "context"
 
 // sessionRow is the signed-in user's row, read by the session look-up in the same query as
-// the session, so a signed-in request reads the database once to know who asks
-// (Service.SessionActor).
+// the session and kept in memory with it, so a signed-in request reads the database at most
+// once to know who asks (Service.SessionActor).
 type sessionRow struct {
 	id                int64
 	name, email, role string
@@ -25,7 +25,9 @@ func sessionRowIn(ctx context.Context) *sessionRow {
 }
 
 // SessionActor is Actor for the user of the request's session: from the row the session
-// look-up read with the session when ctx has it (WithSessionUser), else from a query.
+// look-up read with the session when ctx has it (WithSessionUser), else from a query. That row
+// may be up to cache.TTL old: a change to the user made through this Service shows at once,
+// one made by another process sharing the database within cache.TTL.
 func (s *Service) SessionActor(ctx context.Context, userID int64, ip string) (*Actor, error) {
 	u := sessionRowIn(ctx)
 	if u == nil || !u.loaded || u.id != userID {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/cache"
 	"github.com/escalated-dev/escalated-go/internal/db/dbtest"
 )
 
@@ -39,10 +40,13 @@ func TestSessionActorComesWithTheSession(t *testing.T) {
 			t.Fatalf("actor of another user: %+v, %v", a, err)
 		}
 
-		// A user deactivated before the session is read is no actor.
+		// A user deactivated before the session is read is no actor. Deactivated behind the
+		// store's back (as by another process), that shows once the session kept in memory
+		// is cache.TTL old.
 		if _, err := f.db.W.ExecContext(ctx, `UPDATE users SET is_active = FALSE WHERE id = ?`, agent.UserID); err != nil {
 			t.Fatal(err)
 		}
+		f.clock.Advance(cache.TTL)
 		ctx = auth.WithSessionUser(context.Background())
 		if _, _, err := f.sessions.FindCtx(ctx, "token-1"); err != nil {
 			t.Fatal(err)

@@ -46,6 +46,10 @@ type Service struct {
 	// rolePerms holds each role's permission slugs (cache.TTL; role changes through this
 	// service invalidate it), so a signed-in request reads only its user row.
 	rolePerms cache.Loaded[map[string][]string]
+	// sessions holds the sessions the SessionStore found, each with its user's row, by token
+	// hash. Every change to users through this service clears it once made, so it shows on
+	// the very next request.
+	sessions cache.Keyed[string, keptSession]
 }
 
 // NewService returns the auth service. params sets the password hashing cost; nil means
@@ -121,10 +125,10 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) 
 }
 
 // Actor loads the user with their role's permissions. An inactive or missing user is an
-// unauthenticated error. Every signed-in request runs it: one prepared query for the user
-// (so a deactivation or role change counts at once, from any process), the permissions of
-// custom and staff roles from memory (a change to a role's permissions made by another
-// process counts within cache.TTL).
+// unauthenticated error. One prepared query for the user (so a deactivation or role change
+// counts at once, from any process; a request with a session uses the row kept with it
+// instead, see SessionActor), the permissions of custom and staff roles from memory (a change
+// to a role's permissions made by another process counts within cache.TTL).
 func (s *Service) Actor(ctx context.Context, userID int64, ip string) (*Actor, error) {
 	var (
 		name, email, role string
@@ -226,7 +230,9 @@ type HostUser struct {
 }
 
 // SyncHostUser finds or creates the desk user that mirrors a host application's user and
-// keeps name, email and role in step with the host's answer.
+// keeps name, email and role in step with the host's answer. A write drops the sessions kept
+// in memory: they hold their users' rows, and a host user may take over an account that has
+// sessions.
 func (s *Service) SyncHostUser(ctx context.Context, h HostUser) (*User, error) {
 	if h.ExternalID == "" {
 		return nil, fmt.Errorf("auth: the identity resolver returned a user without ExternalID")
@@ -243,6 +249,7 @@ func (s *Service) SyncHostUser(ctx context.Context, h HostUser) (*User, error) {
 		}
 		u.Name, u.Email, u.Role, u.UpdatedAt = h.Name, h.Email, h.Role, s.clock.Now()
 		_, err = s.db.W.NewUpdate().Model(&u).Column("name", "email", "role", "updated_at").WherePK().Exec(ctx)
+		s.sessions.Clear()
 		if err != nil {
 			return nil, fmt.Errorf("auth: update host user: %w", err)
 		}
@@ -255,6 +262,7 @@ func (s *Service) SyncHostUser(ctx context.Context, h HostUser) (*User, error) {
 		_, err = s.db.W.NewInsert().Model(&u).
 			On("CONFLICT (lower(email)) DO UPDATE").Set("external_id = EXCLUDED.external_id, name = EXCLUDED.name, role = EXCLUDED.role").
 			Returning("*").Exec(ctx)
+		s.sessions.Clear()
 		if err != nil {
 			return nil, fmt.Errorf("auth: create host user: %w", err)
 		}

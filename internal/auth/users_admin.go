@@ -187,6 +187,9 @@ func (s *Service) updateUser(ctx context.Context, actor *Actor, id int64, in Use
 			return nil, err
 		}
 	}
+	// The sessions kept in memory hold their users' rows, and a deactivation or a password
+	// reset ends sessions.
+	defer s.sessions.Clear()
 	var u User
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		// Locks are always taken in this order: the new role, the active admins, the user.

@@ -1,6 +1,7 @@
-// Package cache keeps rows that rarely change (active webhooks, SLA policies, workflow
-// triggers) in memory for a short while, so that a ticket change does not query for them
-// inside its transaction.
+// Package cache keeps rows in memory for a short while: rows that rarely change (active
+// webhooks, SLA policies, workflow triggers), so that a ticket change does not query for them
+// inside its transaction, and signed-in sessions (Keyed), so that a request does not query
+// for its own.
 package cache
 
 import (
