@@ -113,6 +113,25 @@ func TestCreatesArrivingTogetherAreWrittenTogether(t *testing.T) {
 		if batches, largest := e.svc.CreateBatches(); batches != 2 || largest != len(ins) {
 			t.Fatalf("%d batches, largest %d; want 2, the second of %d", batches, largest, len(ins))
 		}
+
+		// The queue counts and finds a batch's tickets (on PostgreSQL one trigger call writes
+		// the whole batch's search rows and counts), and forgets them when they go together.
+		agent := e.user("agent")
+		e.checkCounts("after a batch", []*auth.Actor{agent}, nil)
+		if _, err := ticket.IndexSearch(e.ctx, e.db); err != nil {
+			t.Fatal(err)
+		}
+		p, err := e.svc.List(e.ctx, agent, ticket.Filter{Search: "together"})
+		if err != nil || p.Total != len(ins) {
+			t.Fatalf("search for the batch: %v, %v", p, err)
+		}
+		if _, err := e.db.W.ExecContext(e.ctx, `DELETE FROM tickets WHERE subject LIKE 'Together%'`); err != nil {
+			t.Fatal(err)
+		}
+		e.checkCounts("after deleting the batch", []*auth.Actor{agent}, nil)
+		if p, err := e.svc.List(e.ctx, agent, ticket.Filter{Search: "together"}); err != nil || p.Total != 0 {
+			t.Fatalf("search after deleting the batch: %v, %v", p, err)
+		}
 	})
 }
 
@@ -161,6 +180,56 @@ func TestABadCreateDoesNotFailItsBatch(t *testing.T) {
 		}
 		if got := e.count(`SELECT count(*) FROM audit_logs WHERE action = 'ticket.created'`); got != 3 {
 			t.Fatalf("%d creation audit rows, want 3", got)
+		}
+	})
+}
+
+// TestAPanickingHookDoesNotTakeDownItsBatch: a hook that panics on one ticket of a batch
+// fails the batch, not the process; the others are made alone and succeed, and the panic is
+// raised again in the caller of the create it belongs to, where the web layer's recoverer
+// turns it into that request's 500.
+func TestAPanickingHookDoesNotTakeDownItsBatch(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		customer := e.user("customer")
+		g := holdFirstCreate(e)
+		e.svc.OnEventsTx(func(ctx context.Context, tx bun.Tx, events []event.Event) error {
+			for _, ev := range events {
+				if ev.Ticket.Subject == "Boom" {
+					panic("hook exploded")
+				}
+			}
+			return nil
+		})
+		first := createAll(e, customer, []ticket.CreateInput{{Subject: "First", Description: "D"}})
+		<-g.entered
+		panicked := make(chan any, 1)
+		var ok created
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			defer func() { panicked <- recover() }()
+			_, _ = e.svc.Create(e.ctx, customer, ticket.CreateInput{Subject: "Boom", Description: "D"})
+		}()
+		go func() {
+			defer wg.Done()
+			ok.t, ok.err = e.svc.Create(e.ctx, customer, ticket.CreateInput{Subject: "Fine", Description: "D"})
+		}()
+		waitQueued(t, e, 2)
+		close(g.open)
+		first()
+		wg.Wait()
+		if p := <-panicked; p == nil {
+			t.Fatal("the panic did not reach the caller of its create")
+		}
+		if ok.err != nil {
+			t.Fatalf("the other create of the batch failed: %v", ok.err)
+		}
+		if got := e.count(`SELECT count(*) FROM tickets WHERE subject IN ('First', 'Fine')`); got != 2 {
+			t.Fatalf("%d tickets, want First and Fine", got)
+		}
+		if got := e.count(`SELECT count(*) FROM tickets WHERE subject = 'Boom'`); got != 0 {
+			t.Fatal("the ticket whose hook panicked was kept")
 		}
 	})
 }

@@ -447,8 +447,8 @@ func TestWalkingTheOrderFindsTheSamePage(t *testing.T) {
 
 // TestMigration13FillsFromExistingTickets: a desk upgraded with tickets already in it gets
 // them searchable and counted. The test takes migration 0013 (and the later ones that build
-// on it: 0018 on SQLite, 0020 and 0021 on PostgreSQL) back out, writes tickets the way a desk before it did (no triggers), and
-// migrates again.
+// on it: 0018 on SQLite, 0020 to 0022 on PostgreSQL) back out, writes tickets the way a desk
+// before it did (no triggers), and migrates again.
 func TestMigration13FillsFromExistingTickets(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		agent := e.user("agent")
@@ -458,7 +458,8 @@ func TestMigration13FillsFromExistingTickets(t *testing.T) {
 		}
 		if e.db.Dialect == db.Postgres {
 			drop = append([]string{`DROP FUNCTION tickets_count_delta() CASCADE`, `DROP FUNCTION tickets_search_sync() CASCADE`,
-				`DROP FUNCTION tickets_inserted_or_deleted() CASCADE`, `DELETE FROM schema_migrations WHERE version IN (20, 21)`}, drop...)
+				`DROP FUNCTION tickets_inserted() CASCADE`, `DROP FUNCTION tickets_deleted() CASCADE`,
+				`DELETE FROM schema_migrations WHERE version IN (20, 21, 22)`}, drop...)
 		} else {
 			drop = append([]string{`DROP TRIGGER tickets_counts_ai`, `DROP TRIGGER tickets_counts_au`, `DROP TRIGGER tickets_counts_ad`,
 				`DROP TRIGGER tickets_search_au`, `DROP TRIGGER tickets_search_ad`, `DROP TABLE ticket_search_state`,
