@@ -46,7 +46,8 @@ type pendingCreate struct {
 	ctx    context.Context
 	t      *Ticket
 	c      *change
-	prefix string // the ticket reference prefix
+	entry  audit.Entry // its audit entry, but for the ticket's id
+	prefix string      // the ticket reference prefix
 	err    error
 	done   chan struct{}
 }
@@ -57,7 +58,15 @@ var errCreateAlone = fmt.Errorf("ticket: the batch failed; create alone")
 // createBatched writes t, made by the change c, in a batch with the creates that arrive with
 // it. errCreateAlone says the batch failed and nothing of t was written.
 func (s *Service) createBatched(ctx context.Context, t *Ticket, c *change, prefix string) error {
-	p := &pendingCreate{ctx: ctx, t: t, c: c, prefix: prefix, done: make(chan struct{})}
+	// What needs neither the id nor the transaction is done here, on the caller's goroutine,
+	// so that the one goroutine writing batches does only what must be done one at a time.
+	// The SLA policies are read outside the transaction (they are cached); one deleted
+	// meanwhile fails the batch on its foreign key, and the create made alone then picks again.
+	if err := s.trackSLA(ctx, s.db.R, nil, t, c.now); err != nil {
+		return err
+	}
+	c.emit(event.TicketCreated, map[string]any{"channel": t.Channel})
+	p := &pendingCreate{ctx: ctx, t: t, c: c, entry: createdEntry(t, c), prefix: prefix, done: make(chan struct{})}
 	b := &s.creates
 	b.mu.Lock()
 	b.queue = append(b.queue, p)
@@ -150,13 +159,9 @@ func (s *Service) insertBatch(ctx context.Context, tx bun.Tx, live []*pendingCre
 	}
 	rows := make([]any, 2*len(live))
 	for i, p := range live {
-		if err := s.trackSLA(context.WithoutCancel(p.ctx), tx, nil, p.t, p.c.now); err != nil {
-			return err
-		}
 		p.t.ID, p.t.Reference = ids[i], reference(p.prefix, ids[i])
-		p.c.emit(event.TicketCreated, map[string]any{"channel": p.t.Channel})
-		entry := createdEntry(p.t, p.c)
-		rows[i], rows[len(live)+i] = p.t, &entry
+		p.entry.ResourceID = &p.t.ID
+		rows[i], rows[len(live)+i] = p.t, &p.entry
 	}
 	if err := s.db.InsertRows(ctx, tx, rows...); err != nil {
 		return fmt.Errorf("ticket: insert: %w", err)
