@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -53,7 +54,7 @@ type pendingCreate struct {
 }
 
 // errCreateAlone is a batch's answer to a create that must be made again on its own.
-var errCreateAlone = fmt.Errorf("ticket: the batch failed; create alone")
+var errCreateAlone = errors.New("ticket: the batch failed; create alone")
 
 // createBatched writes t, made by the change c, in a batch with the creates that arrive with
 // it. errCreateAlone says the batch failed and nothing of t was written.
