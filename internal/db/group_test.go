@@ -248,3 +248,42 @@ func TestGroupCommitConcurrent(t *testing.T) {
 	}
 	t.Logf("%d transactions in %d commits", d.group.grouped, d.group.groups)
 }
+
+// TestIdleWriterReleasesItsCache: a writer left without work releases its page cache once per
+// idle spell, and writes as before afterwards.
+func TestIdleWriterReleasesItsCache(t *testing.T) {
+	old := idleShrinkAfter
+	idleShrinkAfter = 200 * time.Millisecond
+	t.Cleanup(func() { idleShrinkAfter = old })
+	d := openGroupTest(t)
+	write := func(name string) {
+		t.Helper()
+		if err := d.InTx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO rows (name) VALUES (?)`, name)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitShrinks := func(n int64) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); d.group.shrinks.Load() < n; {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d releases, want %d", d.group.shrinks.Load(), n)
+			}
+			time.Sleep(5 * time.Millisecond) // waiting for the writer goroutine, not a clock
+		}
+	}
+	write("a")
+	after := d.group.shrinks.Load() // 1 if the desk idled before the write
+	waitShrinks(after + 1)
+	time.Sleep(3 * idleShrinkAfter) // several idle periods: still one release for the spell
+	if got := d.group.shrinks.Load(); got != after+1 {
+		t.Fatalf("%d releases in one idle spell, want 1", got-after)
+	}
+	write("b")
+	waitShrinks(after + 2)
+	if got := names(t, d); !slices.Equal(got, []string{"a", "b"}) {
+		t.Fatalf("rows %v", got)
+	}
+}
