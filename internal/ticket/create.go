@@ -145,10 +145,10 @@ func (s *Service) Create(ctx context.Context, actor *auth.Actor, in CreateInput)
 	if checkRequester != nil && *checkRequester == actor.UserID {
 		checkRequester = nil
 	}
-	// A plain ticket (the requester known, nothing to add to it) is written in a batch with
-	// the creates that arrive with it; a department that does not exist fails the batch, and
-	// the create made alone then names it.
-	if checkRequester == nil && email == "" && in.Guest == nil && len(in.TagIDs) == 0 && len(in.Attachments) == 0 {
+	// A plain ticket (the requester known, nothing to add to it, a department that exists) is
+	// written in a batch with the creates that arrive with it.
+	if checkRequester == nil && email == "" && in.Guest == nil && len(in.TagIDs) == 0 && len(in.Attachments) == 0 &&
+		(in.DepartmentID == nil || s.knownDepartment(ctx, *in.DepartmentID)) {
 		err := s.createBatched(ctx, t, c, prefix)
 		if err == nil {
 			s.publish(ctx, c)

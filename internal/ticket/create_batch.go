@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/escalated-dev/escalated-go/internal/audit"
+	"github.com/escalated-dev/escalated-go/internal/cache"
 	"github.com/escalated-dev/escalated-go/internal/event"
 )
 
@@ -36,6 +37,8 @@ type createBatches struct {
 	// batches and largest count the batches written and the most creates one held (for
 	// tests).
 	batches, largest int
+	// departments holds the ids of the departments (see knownDepartment).
+	departments cache.Loaded[map[int64]bool]
 }
 
 // maxCreateBatch bounds the tickets of one batch, so one transaction does not grow without
@@ -51,6 +54,26 @@ type pendingCreate struct {
 	prefix string      // the ticket reference prefix
 	err    error
 	done   chan struct{}
+}
+
+// knownDepartment reports whether id names a department, from the ids kept for cache.TTL.
+// A create naming one not known is made alone, which names the field when the department does
+// not exist, so a client sending bad ids does not fail the batches of others. (A department
+// created in the last moments is made alone too; one deleted in them fails its batch on the
+// foreign key, and its creates are then made alone.)
+func (s *Service) knownDepartment(ctx context.Context, id int64) bool {
+	known, err := s.creates.departments.Get(ctx, s.clock.Now(), func(ctx context.Context) (map[int64]bool, error) {
+		var ids []int64
+		if err := s.db.R.NewRaw(`SELECT id FROM departments`).Scan(ctx, &ids); err != nil {
+			return nil, fmt.Errorf("ticket: department ids: %w", err)
+		}
+		known := make(map[int64]bool, len(ids))
+		for _, id := range ids {
+			known[id] = true
+		}
+		return known, nil
+	})
+	return err == nil && known[id]
 }
 
 // errCreateAlone is a batch's answer to a create that must be made again on its own.

@@ -135,22 +135,31 @@ func TestCreatesArrivingTogetherAreWrittenTogether(t *testing.T) {
 	})
 }
 
-// TestABadCreateDoesNotFailItsBatch: a create naming a department that does not exist fails
-// the batch it is in; the others are then made on their own and succeed, and the bad one gets
-// the error naming its field, as it would alone. A create whose caller gave up before its
-// batch was written is not made.
+// TestABadCreateDoesNotFailItsBatch: a create naming a department deleted after it was
+// queued fails the batch it is in; the others are then made on their own and succeed, and the
+// bad one gets the error naming its field, as it would alone. A create whose caller gave up
+// before its batch was written is not made. A create naming a department that does not exist
+// is not batched at all.
 func TestABadCreateDoesNotFailItsBatch(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		customer := e.user("customer")
+		dept, other := e.department("Closing down"), e.department("Staying")
+		// The desk learns which departments exist, then one goes (the fake clock stands
+		// still, so the desk still takes it for existing).
+		if _, err := e.svc.Create(e.ctx, customer, ticket.CreateInput{Subject: "Warm", Description: "D", DepartmentID: &other}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.db.W.ExecContext(e.ctx, `DELETE FROM departments WHERE id = ?`, dept); err != nil {
+			t.Fatal(err)
+		}
 		g := holdFirstCreate(e)
 		first := createAll(e, customer, []ticket.CreateInput{{Subject: "First", Description: "D"}})
 		<-g.entered
-		missing := int64(987654)
 		gone, cancel := context.WithCancel(e.ctx)
 		ins := []ticket.CreateInput{
 			{Subject: "Gave up", Description: "D"},
 			{Subject: "Good 1", Description: "D"},
-			{Subject: "Bad", Description: "D", DepartmentID: &missing},
+			{Subject: "Bad", Description: "D", DepartmentID: &dept},
 			{Subject: "Good 2", Description: "D"},
 		}
 		rest := createAll(e, customer, ins, gone)
@@ -163,10 +172,7 @@ func TestABadCreateDoesNotFailItsBatch(t *testing.T) {
 		if !errors.Is(out[0].err, context.Canceled) || e.count(`SELECT count(*) FROM tickets WHERE subject = 'Gave up'`) != 0 {
 			t.Fatalf("the abandoned create: %v", out[0].err)
 		}
-		var ae *apperr.Error
-		if !errors.As(out[2].err, &ae) || ae.Kind != apperr.KindValidation || len(ae.Fields["department_id"]) == 0 {
-			t.Fatalf("the bad create: %v, want a validation error on department_id", out[2].err)
-		}
+		checkDepartmentError(t, out[2].err)
 		for _, i := range []int{1, 3} {
 			if out[i].err != nil {
 				t.Fatalf("%s failed with its batch: %v", ins[i].Subject, out[i].err)
@@ -175,13 +181,32 @@ func TestABadCreateDoesNotFailItsBatch(t *testing.T) {
 				t.Fatalf("%s has %d audit rows", ins[i].Subject, got)
 			}
 		}
-		if got := e.count(`SELECT count(*) FROM tickets`); got != 3 {
-			t.Fatalf("%d tickets, want the first and the two good ones", got)
+		if got := e.count(`SELECT count(*) FROM tickets`); got != 4 {
+			t.Fatalf("%d tickets, want the warm-up, the first and the two good ones", got)
 		}
-		if got := e.count(`SELECT count(*) FROM audit_logs WHERE action = 'ticket.created'`); got != 3 {
-			t.Fatalf("%d creation audit rows, want 3", got)
+		if got := e.count(`SELECT count(*) FROM audit_logs WHERE action = 'ticket.created'`); got != 4 {
+			t.Fatalf("%d creation audit rows, want 4", got)
+		}
+
+		batches, largest := e.svc.CreateBatches()
+		if largest != len(ins) {
+			t.Fatalf("the largest batch held %d creates, want the %d queued together", largest, len(ins))
+		}
+		missing := int64(987654)
+		_, err := e.svc.Create(e.ctx, customer, ticket.CreateInput{Subject: "Nowhere", Description: "D", DepartmentID: &missing})
+		checkDepartmentError(t, err)
+		if after, _ := e.svc.CreateBatches(); after != batches {
+			t.Fatal("a create naming a department that does not exist went into a batch")
 		}
 	})
+}
+
+func checkDepartmentError(t *testing.T, err error) {
+	t.Helper()
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Kind != apperr.KindValidation || len(ae.Fields["department_id"]) == 0 {
+		t.Fatalf("%v, want a validation error on department_id", err)
+	}
 }
 
 // TestAPanickingHookDoesNotTakeDownItsBatch: a hook that panics on one ticket of a batch
