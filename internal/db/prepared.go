@@ -187,13 +187,15 @@ type insertKey struct {
 	withPK bool
 }
 
-// insertPlan is the prepared INSERT of a model's every column.
+// insertPlan is the prepared INSERT of a model's every column: into, then values once per
+// row, then returning for a lone row whose key the database chooses.
 type insertPlan struct {
-	query  string
-	values string // one row's placeholders: (?, ?, …)
-	fields []*schema.Field
-	withPK bool          // the row gives its key
-	pk     *schema.Field // the autoincrement key, if the table has one
+	into      string // INSERT INTO table (columns) VALUES
+	values    string // one row's placeholders: (?, ?, …)
+	returning string // " RETURNING key", when the row leaves its key to the database
+	fields    []*schema.Field
+	withPK    bool          // the row gives its key
+	pk        *schema.Field // the autoincrement key, if the table has one
 }
 
 // InsertRow inserts the row of model, a pointer to a bun model struct, in tx with a prepared
@@ -261,17 +263,13 @@ type rowGroup struct {
 	rows []*rowInsert
 }
 
-// query is the group's INSERT: the plan's, with a row of placeholders per row, and without
-// RETURNING when the keys of several rows would come back.
+// query is the group's INSERT: a row of placeholders per row, and RETURNING only for a lone
+// row (the keys of several would come back in no defined order).
 func (g *rowGroup) query() string {
 	if len(g.rows) == 1 {
-		return g.plan.query
+		return g.plan.into + g.plan.values + g.plan.returning
 	}
-	q := g.plan.query
-	if !g.plan.withPK {
-		q = q[:strings.LastIndex(q, " RETURNING ")]
-	}
-	return q + strings.Repeat(", "+g.plan.values, len(g.rows)-1)
+	return g.plan.into + g.plan.values + strings.Repeat(", "+g.plan.values, len(g.rows)-1)
 }
 
 func (g *rowGroup) args() []any {
@@ -349,10 +347,10 @@ func (d *DB) insertPlan(table *schema.Table, withPK bool, pk *schema.Field) (*in
 		cols = append(cols, string(f.SQLName))
 		p.fields = append(p.fields, f)
 	}
+	p.into = "INSERT INTO " + string(table.SQLName) + " (" + strings.Join(cols, ", ") + ") VALUES "
 	p.values = "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-	p.query = "INSERT INTO " + string(table.SQLName) + " (" + strings.Join(cols, ", ") + ") VALUES " + p.values
 	if !withPK {
-		p.query += " RETURNING " + string(pk.SQLName)
+		p.returning = " RETURNING " + string(pk.SQLName)
 	}
 	c.inserts[key] = p
 	return p, nil
