@@ -3,8 +3,6 @@ package auth
 import (
 	"context"
 	"fmt"
-
-	"github.com/alexedwards/argon2id"
 )
 
 // CheckPassword reports whether password is the user's current one, for confirming a
@@ -18,7 +16,7 @@ func (s *Service) CheckPassword(ctx context.Context, userID int64, password stri
 	if u.PasswordHash == "" || password == "" || len(password) > 1024 {
 		return false, nil
 	}
-	ok, err := argon2id.ComparePasswordAndHash(password, u.PasswordHash)
+	ok, err := s.hashes.compare(password, u.PasswordHash)
 	if err != nil {
 		return false, fmt.Errorf("auth: check password of user %d: %w", userID, err)
 	}

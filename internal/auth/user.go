@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,7 @@ type Service struct {
 	db     *db.DB
 	clock  clock.Clock
 	params *argon2id.Params
+	hashes *passwordWork
 
 	prepare   sync.Mutex
 	tokenStmt atomic.Pointer[sql.Stmt] // see tokenLookup
@@ -58,12 +60,12 @@ func NewService(d *db.DB, c clock.Clock, params *argon2id.Params) *Service {
 	if params == nil {
 		params = argon2id.DefaultParams
 	}
-	return &Service{db: d, clock: c, params: params}
+	return &Service{db: d, clock: c, params: params, hashes: newPasswordWork(runtime.GOMAXPROCS(0))}
 }
 
 // HashPassword hashes a password with argon2id.
 func (s *Service) HashPassword(password string) (string, error) {
-	h, err := argon2id.CreateHash(password, s.params)
+	h, err := s.hashes.create(password, s.params)
 	if err != nil {
 		return "", fmt.Errorf("auth: hash password: %w", err)
 	}
@@ -83,13 +85,13 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (*Us
 		err = s.db.R.NewSelect().Model(&u).Where("lower(email) = lower(?)", strings.TrimSpace(email)).Scan(ctx)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		argon2id.ComparePasswordAndHash(password, dummyHash)
+		s.hashes.compare(password, dummyHash)
 		return nil, apperr.Invalid("email", "These credentials do not match our records.")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: find user: %w", err)
 	}
-	ok, err := argon2id.ComparePasswordAndHash(password, u.PasswordHash)
+	ok, err := s.hashes.compare(password, u.PasswordHash)
 	if err != nil || !ok || !u.IsActive {
 		return nil, apperr.Invalid("email", "These credentials do not match our records.")
 	}
