@@ -152,6 +152,7 @@ func (c *client) do(ctx context.Context, method, path string, body, out any, wan
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	c.sendCSRF(req)
 	res, err := c.http.Do(req)
 	if err != nil {
 		return err
@@ -166,6 +167,20 @@ func (c *client) do(ctx context.Context, method, path string, body, out any, wan
 		return err
 	}
 	return json.NewDecoder(res.Body).Decode(out)
+}
+
+// sendCSRF sends back, on a write, the CSRF token the desk set as a cookie when the session
+// rendered a page (readVersion does), as the web UI's JavaScript does; the desk refuses such
+// a session's writes without it (419).
+func (c *client) sendCSRF(req *http.Request) {
+	if req.Method == http.MethodGet {
+		return
+	}
+	for _, ck := range c.http.Jar.Cookies(req.URL) {
+		if ck.Name == "XSRF-TOKEN" {
+			req.Header.Set("X-XSRF-TOKEN", ck.Value)
+		}
+	}
 }
 
 // visit makes the web UI's Inertia visit to path: the page object as JSON, with every prop

@@ -3,6 +3,7 @@ package auth
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/alexedwards/argon2id"
 )
@@ -48,22 +49,40 @@ func TestPasswordHashesRunAtMostSlotsAtOnce(t *testing.T) {
 	w.end()
 }
 
-func TestPasswordMemoryIsReleasedWhenTheLastHashEnds(t *testing.T) {
+func TestPasswordMemoryIsReleasedAfterAQuietSpell(t *testing.T) {
 	w := newPasswordWork(4)
+	w.releaseAfter = time.Hour // the test calls releaseIfQuiet itself, as the timer would
 	if _, err := w.create("correct horse", cheapParams); err != nil {
 		t.Fatal(err)
 	}
-	if w.releases != 1 {
-		t.Fatalf("releases after one hash = %d, want 1", w.releases)
+	if !w.pending {
+		t.Fatal("no release scheduled after the last hash ended")
 	}
+	if !w.releaseIfQuiet(1) || w.releases != 1 || w.pending {
+		t.Fatalf("a quiet spell after hash 1: releases %d, pending %v; want 1, false", w.releases, w.pending)
+	}
+
+	// Hashes that begin before the spell is over put the release off to the next spell.
 	w.begin()
+	w.end() // schedules for hash 2
+	w.begin()
+	w.end() // hash 3: one is already scheduled
+	if w.releaseIfQuiet(2) || w.releases != 1 || !w.pending {
+		t.Fatalf("hash 3 came after the spell began: released %d times, pending %v; want 1, true", w.releases, w.pending)
+	}
+	if !w.releaseIfQuiet(3) || w.releases != 2 {
+		t.Fatalf("a quiet spell after hash 3: releases %d, want 2", w.releases)
+	}
+
+	// A hash still running when the spell ends schedules the release again when it ends.
 	w.begin()
 	w.end()
-	if w.releases != 1 {
-		t.Fatalf("releases with a hash still running = %d, want 1", w.releases)
+	w.begin()
+	if w.releaseIfQuiet(4) || w.pending {
+		t.Fatalf("released with hash 5 running, or kept a schedule: pending %v", w.pending)
 	}
 	w.end()
-	if w.releases != 2 {
-		t.Fatalf("releases after the last hash = %d, want 2", w.releases)
+	if !w.pending || !w.releaseIfQuiet(5) || w.releases != 3 {
+		t.Fatalf("after hash 5 ended: pending %v, releases %d; want true, 3", w.pending, w.releases)
 	}
 }
