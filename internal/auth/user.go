@@ -46,7 +46,8 @@ type Service struct {
 	tokenStmt atomic.Pointer[sql.Stmt] // see tokenLookup
 
 	// rolePerms holds each role's permission slugs (cache.TTL; role changes through this
-	// service invalidate it), so a signed-in request reads only its user row.
+	// service invalidate it), so a signed-in request reads only its user row, and a token
+	// request only its token and owner.
 	rolePerms cache.Loaded[map[string][]string]
 	// sessions holds the sessions the SessionStore found, each with its user's row, by token
 	// hash. Every change to users through this service clears it once made, so it shows on
