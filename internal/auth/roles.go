@@ -46,7 +46,7 @@ func (s *Service) CreateRole(ctx context.Context, actor *Actor, in NewRole) (*Ro
 	if !actor.Can("role.manage") {
 		return nil, apperr.Forbidden("You may not manage roles.")
 	}
-	// Signed-in requests read role permissions from memory (rolePermissions).
+	// Signed-in and token requests read role permissions from memory (rolePerms).
 	defer s.rolePerms.Invalidate()
 	in.Slug, in.Name = strings.TrimSpace(in.Slug), strings.TrimSpace(in.Name)
 	var v apperr.Validation
@@ -168,8 +168,9 @@ func (s *Service) UpdateRole(ctx context.Context, actor *Actor, id int64, in Rol
 	if !actor.Can("role.manage") {
 		return nil, apperr.Forbidden("You may not manage roles.")
 	}
-	// Signed-in requests read role permissions from memory (rolePermissions), and their users'
-	// rows, which hold a renamed role's slug, with their sessions (Service.sessions).
+	// Signed-in and token requests read role permissions from memory (rolePerms), and
+	// signed-in ones their users' rows, which hold a renamed role's slug, with their sessions
+	// (Service.sessions).
 	defer s.rolePerms.Invalidate()
 	defer s.sessions.Clear()
 	var out *Role
@@ -266,7 +267,7 @@ func (s *Service) DeleteRole(ctx context.Context, actor *Actor, id int64) error 
 	if !actor.Can("role.manage") {
 		return apperr.Forbidden("You may not manage roles.")
 	}
-	// Signed-in requests read role permissions from memory (rolePermissions).
+	// Signed-in and token requests read role permissions from memory (rolePerms).
 	defer s.rolePerms.Invalidate()
 	return s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		r, err := s.describedRole(ctx, tx, id, true)

@@ -168,3 +168,49 @@ func TestHostUserChangesShowOnTheNextSessionRequest(t *testing.T) {
 		}
 	})
 }
+
+// Creating a host user leaves the sessions kept in memory kept: no session can belong to a
+// user who did not exist. Seen through a session deleted behind the cache's back, which is
+// found only while it is kept. A host's answer that changes an existing user (its role here)
+// drops them, and the deleted session is no longer found, with no clock advance.
+func TestNewHostUserKeepsKeptSessions(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		f := open(t, url)
+		ctx := context.Background()
+		agent := f.user(t, "agent@example.test", auth.RoleAgent)
+		f.signIn(t, "agent", agent.UserID)
+		if a := f.sessionActor(t, "agent"); a == nil {
+			t.Fatal("agent's session not found")
+		}
+		if _, err := f.db.W.ExecContext(ctx, `DELETE FROM sessions`); err != nil {
+			t.Fatal(err)
+		}
+
+		h := auth.HostUser{ExternalID: "host-9", Name: "New Host User", Email: "new-host@example.test", Role: auth.RoleCustomer}
+		u, err := f.auth.SyncHostUser(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.ID == 0 || u.ID == agent.UserID || u.Name != h.Name || u.Role != h.Role || !u.IsActive ||
+			u.ExternalID == nil || *u.ExternalID != h.ExternalID {
+			t.Fatalf("new host user %+v", u)
+		}
+		if a := f.sessionActor(t, "agent"); a == nil {
+			t.Fatal("creating a host user dropped another user's kept session")
+		}
+		if again, err := f.auth.SyncHostUser(ctx, h); err != nil || again.ID != u.ID {
+			t.Fatalf("the same answer again: %+v, %v; want user %d", again, err, u.ID)
+		}
+		if a := f.sessionActor(t, "agent"); a == nil {
+			t.Fatal("an unchanged host answer dropped the kept sessions")
+		}
+
+		h.Role = auth.RoleAgent
+		if changed, err := f.auth.SyncHostUser(ctx, h); err != nil || changed.ID != u.ID || changed.Role != auth.RoleAgent {
+			t.Fatalf("role changed: %+v, %v; want user %d as agent", changed, err, u.ID)
+		}
+		if a := f.sessionActor(t, "agent"); a != nil {
+			t.Fatalf("a host user's role change left the kept sessions: actor %+v of a deleted session", a)
+		}
+	})
+}

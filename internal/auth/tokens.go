@@ -21,8 +21,10 @@ import (
 
 // An API token lets a script use the REST API as its owner. Its plaintext (64 hex characters)
 // is shown once; only its SHA-256 is stored. What it may do is worked out on every request as
-// its abilities intersected with the owner's current rights, so changing the owner's role
-// changes the token at once.
+// its abilities intersected with the owner's current rights: the owner's row is read on every
+// request, so changing the owner's role changes the token at once; the permissions of each
+// role come from memory (Service.rolePerms), so a role's permissions changed through this
+// service count at once, and changed by another process within cache.TTL.
 
 const (
 	// tokenBytes is the token's length in random bytes: 256 bits, 64 hex characters.
@@ -311,8 +313,7 @@ func (s *Service) Token(ctx context.Context, actor *Actor) (*APIToken, error) {
 	return t, nil
 }
 
-// tokenRow is what authenticating a token reads, in one query: the token, its owner and the
-// permissions of the owner's role, comma-separated (none read for admins, who hold them all).
+// tokenRow is what authenticating a token reads, in one query: the token and its owner.
 type tokenRow struct {
 	ID         int64      `bun:"id"`
 	TokenHash  string     `bun:"token_hash"`
@@ -324,13 +325,13 @@ type tokenRow struct {
 	Email      string     `bun:"email"`
 	Role       string     `bun:"role"`
 	IsActive   bool       `bun:"is_active"`
-	RolePerms  *string    `bun:"role_permissions"`
 }
 
 // TokenActor returns the actor a bearer token acts as, holding the token's abilities that
 // its owner holds now. A malformed, unknown, revoked or expired token, or one whose owner is
 // inactive or no longer staff, is an unauthenticated error. It costs one prepared, indexed
-// query, and a write at most once a minute to note the token's use.
+// query, and a write at most once a minute to note the token's use; the permissions of the
+// owner's role come from memory, as for a signed-in request (see actorOf).
 func (s *Service) TokenActor(ctx context.Context, token, ip string) (*Actor, error) {
 	if !wellFormed(token) {
 		return nil, apperr.Unauthenticated()
@@ -367,11 +368,13 @@ func (s *Service) TokenActor(ctx context.Context, token, ip string) (*Actor, err
 			return nil, fmt.Errorf("auth: note api token use: %w", err)
 		}
 	}
-	owner := map[string]bool{}
-	if row.RolePerms != nil {
-		for _, p := range strings.Split(*row.RolePerms, ",") {
-			owner[p] = true
+	var owner []string
+	if row.Role != RoleAdmin {
+		all, err := s.rolePerms.Get(ctx, now, s.loadRolePermissions)
+		if err != nil {
+			return nil, err
 		}
+		owner = all[row.Role]
 	}
 	return &Actor{
 		UserID: row.UserID, Name: row.Name, Email: row.Email, Role: row.Role, IP: ip, TokenID: row.ID,
@@ -392,10 +395,7 @@ func (s *Service) tokenLookup(ctx context.Context) (*sql.Stmt, error) {
 		return stmt, nil
 	}
 	stmt, err := s.db.PrepareRead(ctx, `SELECT t.id, t.token_hash, t.abilities, t.last_used_at, t.expires_at,
-			u.id AS user_id, u.name, u.email, u.role, u.is_active,
-			CASE WHEN u.role = '`+RoleAdmin+`' THEN NULL ELSE (SELECT `+s.db.StringAgg("p.slug")+` FROM roles r
-				JOIN role_permissions rp ON rp.role_id = r.id JOIN permissions p ON p.id = rp.permission_id
-				WHERE r.slug = u.role) END AS role_permissions
+			u.id AS user_id, u.name, u.email, u.role, u.is_active
 		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`)
 	if err != nil {
 		return nil, fmt.Errorf("auth: token look-up: %w", err)
@@ -404,18 +404,19 @@ func (s *Service) tokenLookup(ctx context.Context) (*sql.Stmt, error) {
 	return stmt, nil
 }
 
-// effective intersects a token's abilities with its owner's rights.
-func effective(abilities []string, ownerAll bool, owner map[string]bool) map[string]bool {
+// effective intersects a token's abilities with its owner's rights: everything (ownerAll) or
+// the permissions listed in owner.
+func effective(abilities []string, ownerAll bool, owner []string) map[string]bool {
 	out := make(map[string]bool, len(abilities))
 	for _, a := range abilities {
 		switch {
 		case a == AllAbilities && ownerAll:
 			return map[string]bool{AllAbilities: true}
 		case a == AllAbilities:
-			for p := range owner {
+			for _, p := range owner {
 				out[p] = true
 			}
-		case ownerAll || owner[a]:
+		case ownerAll || slices.Contains(owner, a):
 			out[a] = true
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/cache"
 	"github.com/escalated-dev/escalated-go/internal/db/dbtest"
 )
 
@@ -120,6 +121,61 @@ func TestTokenRefusals(t *testing.T) {
 	})
 }
 
+// A token's rights follow its owner's role permissions, which come from memory as for a
+// signed-in request: a role changed through the service counts on the very next token
+// request, with no clock advance; one changed behind its back (another process) within
+// cache.TTL, not before.
+func TestTokenRightsFollowRoleChanges(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		f := open(t, url)
+		ctx := context.Background()
+		admin := f.user(t, "admin@example.test", auth.RoleAdmin)
+		role, err := f.auth.CreateRole(ctx, admin, auth.NewRole{Slug: "ops", Name: "Ops", Permissions: []string{"ticket.view", "ticket.edit"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner := f.user(t, "ops@example.test", "ops")
+		_, everything := f.token(t, owner, auth.NewToken{Name: "all", Abilities: []string{"*"}})
+		_, edit := f.token(t, owner, auth.NewToken{Name: "edit", Abilities: []string{"ticket.edit"}})
+		rights := func(when, token, want string) {
+			t.Helper()
+			a, err := f.auth.TokenActor(ctx, token, "")
+			if err != nil {
+				t.Fatalf("%s: %v", when, err)
+			}
+			if got := strings.Join(a.PermissionList(), " "); got != want {
+				t.Fatalf("%s: permissions %q, want %q", when, got, want)
+			}
+		}
+		rights("new role, *", everything, "ticket.view ticket.edit")
+		rights("new role, one ability", edit, "ticket.edit")
+
+		// Through the service: the next request, no clock moved.
+		perms := []string{"ticket.view"}
+		if _, err := f.auth.UpdateRole(ctx, admin, role.ID, auth.RoleUpdate{Permissions: &perms}); err != nil {
+			t.Fatal(err)
+		}
+		rights("permission taken away, *", everything, "ticket.view")
+		rights("permission taken away, one ability", edit, "")
+		perms = []string{"ticket.view", "ticket.edit"}
+		if _, err := f.auth.UpdateRole(ctx, admin, role.ID, auth.RoleUpdate{Permissions: &perms}); err != nil {
+			t.Fatal(err)
+		}
+		rights("permission given back", edit, "ticket.edit")
+
+		// Another process takes the permission away.
+		if _, err := f.db.W.ExecContext(ctx, `DELETE FROM role_permissions WHERE role_id = ?
+			AND permission_id = (SELECT id FROM permissions WHERE slug = 'ticket.edit')`, role.ID); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(cache.TTL - time.Microsecond)
+		rights("just under the TTL", edit, "ticket.edit")
+		f.clock.Advance(time.Microsecond)
+		rights("at the TTL", edit, "")
+		rights("at the TTL, *", everything, "ticket.view")
+	})
+}
+
 func TestParseExpiry(t *testing.T) {
 	for in, want := range map[string]string{
 		"2027-01-01":                   "2027-01-01T00:00:00Z",
@@ -139,7 +195,8 @@ func TestParseExpiry(t *testing.T) {
 }
 
 // BenchmarkTokenActor measures what every API request pays to authenticate: hashing the
-// token, the indexed look-up of token and owner, and the owner's role permissions.
+// token, the indexed look-up of token and owner, and the owner's role permissions (from
+// memory).
 func BenchmarkTokenActor(b *testing.B) {
 	for _, role := range []string{auth.RoleAgent, auth.RoleAdmin} {
 		b.Run("sqlite/"+role, func(b *testing.B) {

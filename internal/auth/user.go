@@ -46,7 +46,8 @@ type Service struct {
 	tokenStmt atomic.Pointer[sql.Stmt] // see tokenLookup
 
 	// rolePerms holds each role's permission slugs (cache.TTL; role changes through this
-	// service invalidate it), so a signed-in request reads only its user row.
+	// service invalidate it), so a signed-in request reads only its user row, and a token
+	// request only its token and owner.
 	rolePerms cache.Loaded[map[string][]string]
 	// sessions holds the sessions the SessionStore found, each with its user's row, by token
 	// hash. Every change to users through this service clears it once made, so it shows on
@@ -232,9 +233,11 @@ type HostUser struct {
 }
 
 // SyncHostUser finds or creates the desk user that mirrors a host application's user and
-// keeps name, email and role in step with the host's answer. A write drops the sessions kept
-// in memory: they hold their users' rows, and a host user may take over an account that has
-// sessions.
+// keeps name, email and role in step with the host's answer. A write to an existing user
+// drops the sessions kept in memory, since they hold their users' rows: a change to the host
+// user's name, email or role, or a host user taking over a desk account (which may have
+// sessions). Creating a new user leaves them kept: no session can belong to a user who did
+// not exist.
 func (s *Service) SyncHostUser(ctx context.Context, h HostUser) (*User, error) {
 	if h.ExternalID == "" {
 		return nil, fmt.Errorf("auth: the identity resolver returned a user without ExternalID")
@@ -260,15 +263,26 @@ func (s *Service) SyncHostUser(ctx context.Context, h HostUser) (*User, error) {
 		now := s.clock.Now()
 		ext := h.ExternalID
 		u = User{Name: h.Name, Email: h.Email, Role: h.Role, ExternalID: &ext, IsActive: true, CreatedAt: now, UpdatedAt: now}
-		// A host user whose email already has a desk account takes that account over.
-		_, err = s.db.W.NewInsert().Model(&u).
-			On("CONFLICT (lower(email)) DO UPDATE").Set("external_id = EXCLUDED.external_id, name = EXCLUDED.name, role = EXCLUDED.role").
-			Returning("*").Exec(ctx)
-		s.sessions.Clear()
+		res, err := s.db.W.NewInsert().Model(&u).On("CONFLICT (lower(email)) DO NOTHING").Returning("*").Exec(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("auth: create host user: %w", err)
 		}
-		return &u, nil
+		if n, _ := res.RowsAffected(); n > 0 {
+			return &u, nil
+		}
+		// A host user whose email already has a desk account takes that account over.
+		var taken []User
+		err = s.db.W.NewRaw(`UPDATE users SET external_id = ?, name = ?, role = ? WHERE lower(email) = lower(?) RETURNING *`,
+			ext, h.Name, h.Role, h.Email).Scan(ctx, &taken)
+		s.sessions.Clear()
+		if err != nil {
+			return nil, fmt.Errorf("auth: take over desk account for host user: %w", err)
+		}
+		if len(taken) == 0 {
+			// The desk deletes no users; only one removed by hand in this instant gets here.
+			return nil, fmt.Errorf("auth: the desk account for host user %q was removed while it was taken over", h.ExternalID)
+		}
+		return &taken[0], nil
 	default:
 		return nil, fmt.Errorf("auth: find host user: %w", err)
 	}

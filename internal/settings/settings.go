@@ -9,14 +9,13 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"sync"
-	"time"
 
 	"github.com/uptrace/bun"
 
 	"github.com/escalated-dev/escalated-go/internal/apperr"
 	"github.com/escalated-dev/escalated-go/internal/audit"
 	"github.com/escalated-dev/escalated-go/internal/auth"
+	"github.com/escalated-dev/escalated-go/internal/cache"
 	"github.com/escalated-dev/escalated-go/internal/clock"
 	"github.com/escalated-dev/escalated-go/internal/db"
 	"github.com/escalated-dev/escalated-go/internal/netguard"
@@ -116,34 +115,29 @@ func Defaults() Values {
 	}
 }
 
-// Store reads and writes settings. Reads are cached for a second, so a change made by another
-// server process shows within that time.
+// Store reads and writes settings. Reads are kept for cache.TTL on the store's clock: a change
+// made through the store shows at once, one made by another server process sharing the
+// database within cache.TTL.
 type Store struct {
 	db       *db.DB
 	clock    clock.Clock
 	defaults Values
 
-	mu       sync.Mutex
-	cached   Values
-	cachedAt time.Time
+	values cache.Loaded[Values]
 }
-
-// cacheFor bounds how stale another process's change may look.
-const cacheFor = time.Second
 
 // NewStore returns a store whose unset keys read as defaults.
 func NewStore(d *db.DB, c clock.Clock, defaults Values) *Store {
 	return &Store{db: d, clock: c, defaults: defaults}
 }
 
-// All returns every setting.
+// All returns every setting. The map is shared with the cache: do not change it.
 func (s *Store) All(ctx context.Context) (Values, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := time.Now()
-	if s.cached != nil && now.Sub(s.cachedAt) < cacheFor {
-		return s.cached, nil
-	}
+	return s.values.Get(ctx, s.clock.Now(), s.load)
+}
+
+// load reads every stored setting over the defaults.
+func (s *Store) load(ctx context.Context) (Values, error) {
 	var rows []struct {
 		Key   string `bun:"key"`
 		Value string `bun:"value"`
@@ -164,7 +158,6 @@ func (s *Store) All(ctx context.Context) (Values, error) {
 			out[r.Key] = v
 		}
 	}
-	s.cached, s.cachedAt = out, now
 	return out, nil
 }
 
@@ -212,12 +205,12 @@ func (s *Store) Update(ctx context.Context, actor *auth.Actor, changes map[strin
 		}
 		return audit.Record(ctx, tx, actor, "settings.updated", "settings", 0, old, new, now)
 	})
+	// Dropped whether or not the transaction committed: a commit that reported an error may
+	// still have been made.
+	s.values.Invalidate()
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	s.cached = nil
-	s.mu.Unlock()
 	return s.All(ctx)
 }
 
