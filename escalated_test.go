@@ -3,6 +3,7 @@ package escalated_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -45,40 +46,11 @@ func TestEmbeddedDeskTrustsTheHostsIdentity(t *testing.T) {
 		}}
 		var mu sync.Mutex
 		var events []string
-		desk, err := escalated.New(escalated.Config{Database: url, StoragePath: t.TempDir()},
-			escalated.WithIdentityResolver(host.resolve),
-			escalated.WithEventListener(func(_ context.Context, e escalated.Event) {
-				mu.Lock()
-				events = append(events, e.Name)
-				mu.Unlock()
-			}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer desk.Close()
-		mux := http.NewServeMux()
-		mux.Handle("/support/", desk.Handler())
-		srv := httptest.NewServer(mux)
-		defer srv.Close()
-
-		do := func(user, method, path, body string) (int, map[string]any) {
-			req, _ := http.NewRequest(method, srv.URL+"/support"+path, strings.NewReader(body))
-			req.Header.Set("Accept", "application/json")
-			if body != "" {
-				req.Header.Set("Content-Type", "application/json")
-			}
-			if user != "" {
-				req.Header.Set("X-Host-User", user)
-			}
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Body.Close()
-			var m map[string]any
-			json.NewDecoder(res.Body).Decode(&m)
-			return res.StatusCode, m
-		}
+		desk, do := serveEmbedded(t, url, host, escalated.WithEventListener(func(_ context.Context, e escalated.Event) {
+			mu.Lock()
+			events = append(events, e.Name)
+			mu.Unlock()
+		}))
 
 		if code, _ := do("", "GET", "/tickets", ""); code != 401 {
 			t.Fatalf("anonymous list: %d, want 401", code)
@@ -111,6 +83,76 @@ func TestEmbeddedDeskTrustsTheHostsIdentity(t *testing.T) {
 		defer mu.Unlock()
 		if strings.Join(events, ",") != "TicketCreated,ReplyCreated" {
 			t.Fatalf("events = %v", events)
+		}
+	})
+}
+
+// serveEmbedded mounts a desk that trusts host's resolver under /support of a test server,
+// and returns it with a function that sends a JSON request as one of host's users ("" for
+// nobody).
+func serveEmbedded(t *testing.T, url string, host *hostApp, opts ...escalated.Option) (*escalated.Desk, func(user, method, path, body string) (int, map[string]any)) {
+	t.Helper()
+	desk, err := escalated.New(escalated.Config{Database: url, StoragePath: t.TempDir()},
+		append([]escalated.Option{escalated.WithIdentityResolver(host.resolve)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { desk.Close() })
+	mux := http.NewServeMux()
+	mux.Handle("/support/", desk.Handler())
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return desk, func(user, method, path, body string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, srv.URL+"/support"+path, strings.NewReader(body))
+		req.Header.Set("Accept", "application/json")
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if user != "" {
+			req.Header.Set("X-Host-User", user)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var m map[string]any
+		json.NewDecoder(res.Body).Decode(&m)
+		return res.StatusCode, m
+	}
+}
+
+// A user deactivated in the desk's admin stays out, though the host still signs them in: the
+// host owns who someone is, the desk who may use it. Reactivated, they are back.
+func TestEmbeddedDeskRefusesADeactivatedUser(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		host := &hostApp{users: map[string]escalated.HostUser{
+			"u1": {ExternalID: "u1", Name: "Alice", Email: "alice@host.test", Role: "customer"},
+			"u3": {ExternalID: "u3", Name: "Carol", Email: "carol@host.test", Role: "admin"},
+		}}
+		_, do := serveEmbedded(t, url, host)
+		if code, body := do("u1", "GET", "/tickets", ""); code != 200 {
+			t.Fatalf("alice lists her tickets: %d %v", code, body)
+		}
+		code, body := do("u3", "GET", "/admin/users?search=alice", "")
+		users, _ := body["data"].([]any)
+		if code != 200 || len(users) != 1 {
+			t.Fatalf("carol finds alice: %d %v", code, body)
+		}
+		alice := fmt.Sprint(users[0].(map[string]any)["id"])
+		if code, body := do("u3", "DELETE", "/admin/users/"+alice, ""); code != 200 {
+			t.Fatalf("carol deactivates alice: %d %v", code, body)
+		}
+		for _, req := range [][3]string{{"GET", "/tickets", ""}, {"POST", "/tickets", `{"subject":"Still here?","description":"x"}`}, {"GET", "/me", ""}} {
+			if code, _ := do("u1", req[0], req[1], req[2]); code != 401 {
+				t.Fatalf("deactivated alice: %s %s = %d, want 401", req[0], req[1], code)
+			}
+		}
+		if code, body := do("u3", "PATCH", "/admin/users/"+alice, `{"is_active":true}`); code != 200 {
+			t.Fatalf("carol reactivates alice: %d %v", code, body)
+		}
+		if code, body := do("u1", "GET", "/tickets", ""); code != 200 {
+			t.Fatalf("reactivated alice: %d %v", code, body)
 		}
 	})
 }

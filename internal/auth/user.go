@@ -188,28 +188,10 @@ func (s *Service) loadRolePermissions(ctx context.Context) (map[string][]string,
 	return m, nil
 }
 
-// ActorForUser builds the actor of a loaded user.
+// ActorForUser builds the actor of a loaded user, as a session's would be: a deactivated
+// user is unauthenticated, and the role's permissions come from memory (rolePerms).
 func (s *Service) ActorForUser(ctx context.Context, u *User, ip string) (*Actor, error) {
-	a := &Actor{UserID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, IP: ip, Permissions: map[string]bool{}}
-	switch u.Role {
-	case RoleCustomer:
-	case RoleAdmin:
-		a.Permissions["*"] = true
-	default:
-		perms, err := s.RolePermissions(ctx, u.Role)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range perms {
-			a.Permissions[p] = true
-		}
-	}
-	return a, nil
-}
-
-// RolePermissions lists the permission slugs granted to the role with the given slug.
-func (s *Service) RolePermissions(ctx context.Context, role string) ([]string, error) {
-	return rolePermissions(ctx, s.db.R, role)
+	return s.actorOf(ctx, u.ID, u.Name, u.Email, u.Role, u.IsActive, ip)
 }
 
 func rolePermissions(ctx context.Context, idb bun.IDB, role string) ([]string, error) {

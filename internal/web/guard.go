@@ -245,6 +245,9 @@ func (s *Server) identify(r *http.Request) (identity, error) {
 			return identity{}, err
 		}
 		a, err := s.Auth.ActorForUser(r.Context(), u, ip)
+		if apperr.Is(err, apperr.KindUnauthenticated) {
+			return identity{}, nil // deactivated in the desk: the host's sign-in does not undo that
+		}
 		return identity{actor: a}, err
 	}
 	ctx := r.Context()
