@@ -47,6 +47,10 @@ func TestAPIHostileInput(t *testing.T) {
 		}
 		nul := "a\x00b"
 		calls = append(calls,
+			// Validating a token takes no fields: a body that seems to name another token is
+			// refused rather than answered for the caller's own.
+			call{"POST", "/auth/validate", map[string]any{"token": "x"}, 422, "token"},
+			call{"POST", "/auth/validate", `{`, 422, "body"},
 			call{"POST", "/tickets", map[string]any{"description": "x"}, 422, "subject"},
 			call{"POST", "/tickets", map[string]any{"subject": "   ", "description": "x"}, 422, "subject"},
 			call{"POST", "/tickets", map[string]any{"subject": nul, "description": "x"}, 422, "subject"},
