@@ -135,6 +135,8 @@ func TestAPIHostileInput(t *testing.T) {
 			"/tickets?search=%00":                         "search",
 			"/tickets?created_after=yesterday":            "created_after",
 			"/tickets?created_before=2026-13-01":          "created_before",
+			"/tickets?created_after=0000-01-01":           "created_after", // no year 0 in PostgreSQL
+			"/tickets?created_after=0000-12-31T23:00:00Z": "created_after",
 			"/tickets?sort=password_hash":                 "sort",
 			"/tickets?direction=sideways":                 "direction",
 			"/agents?page=abc":                            "page",
