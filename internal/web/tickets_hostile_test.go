@@ -246,7 +246,8 @@ func TestUnknownTicketKeysAreNotFound(t *testing.T) {
 				}
 			}
 		}
-		for _, tag := range []string{"0", "-1", "x", "99999999999999999999"} {
+		// A tag id that names no tag is not found either, not a tag_ids field in error.
+		for _, tag := range []string{"0", "-1", "x", "99999999999999999999", "999999", "9223372036854775807"} {
 			agent.Do("DELETE", tk.path("/tags/"+tag), nil).Want(404)
 		}
 		if after := state(d, agent, tk); after != before {
