@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -255,6 +257,10 @@ func decode(sp spec, raw json.RawMessage) (any, error) {
 				}
 			}
 			return nil, fmt.Errorf("must be one of %v", sp.oneOf)
+		}
+		// NUL is not text: PostgreSQL refuses it, in the audit row's JSON as anywhere.
+		if !utf8.ValidString(str) || strings.ContainsRune(str, 0) {
+			return nil, fmt.Errorf("contains invalid characters")
 		}
 		if sp.pattern != nil && !sp.pattern.MatchString(str) {
 			return nil, fmt.Errorf("has an invalid format")

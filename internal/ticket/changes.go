@@ -363,6 +363,21 @@ func (s *Service) RemoveTags(ctx context.Context, actor *auth.Actor, ticketID in
 	return s.changeTags(ctx, actor, ticketID, tagIDs, false)
 }
 
+// RemoveTag takes off the ticket the one tag a URL names. A tag that does not exist is not
+// found, as any object a path names, rather than an invalid tag_ids field the caller never
+// sent; one the ticket does not have is left alone.
+func (s *Service) RemoveTag(ctx context.Context, actor *auth.Actor, ticketID, tagID int64) (*Ticket, error) {
+	if err := checkTags(actor, []int64{tagID}); err != nil {
+		return nil, err
+	}
+	return s.mutate(ctx, actor, ticketID, tagAction(false), func(ctx context.Context, tx bun.Tx, t *Ticket, c *change) error {
+		if !exists(ctx, tx, "tags", tagID) {
+			return apperr.NotFound("Tag")
+		}
+		return changeTags(ctx, tx, t, c, []int64{tagID}, false)
+	})
+}
+
 func (s *Service) changeTags(ctx context.Context, actor *auth.Actor, ticketID int64, tagIDs []int64, add bool) (*Ticket, error) {
 	if err := checkTags(actor, tagIDs); err != nil {
 		return nil, err

@@ -247,7 +247,14 @@ func TestAddAndRemoveTags(t *testing.T) {
 				t.Fatalf("%s: error names no tag_ids: %v", name, ae)
 			}
 		}
+		// The one tag a URL names is an object of the path: unknown, it is not found.
+		for _, id := range []int64{777, 0, -1} {
+			_, err := e.svc.RemoveTag(e.ctx, agent, tk.ID, id)
+			wantErr(t, err, apperr.KindNotFound)
+		}
 		_, err = e.svc.AddTags(e.ctx, light, tk.ID, []int64{vip})
+		wantErr(t, err, apperr.KindForbidden)
+		_, err = e.svc.RemoveTag(e.ctx, light, tk.ID, vip)
 		wantErr(t, err, apperr.KindForbidden)
 		e.unchanged(tk.ID, s, "refused tag changes")
 		if n := e.count(`SELECT count(*) FROM ticket_tags WHERE ticket_id = ?`, tk.ID); n != 2 {
@@ -255,7 +262,7 @@ func TestAddAndRemoveTags(t *testing.T) {
 		}
 
 		n = len(e.events.names(tk.ID))
-		if _, err := e.svc.RemoveTags(e.ctx, agent, tk.ID, []int64{vip}); err != nil {
+		if _, err := e.svc.RemoveTag(e.ctx, agent, tk.ID, vip); err != nil {
 			t.Fatal(err)
 		}
 		if typ, props := e.lastActivity(tk.ID); typ != "tag_removed" || props["tag"] != "vip" {

@@ -110,6 +110,13 @@ func TestAutomationsAreTimeBased(t *testing.T) {
 		if hasTag() {
 			t.Fatal("the automation ran without being run")
 		}
+		// A run takes no fields: one that seems to choose its automations is refused, not
+		// taken for a run of them all.
+		admin.Do("POST", "/admin/automations/run", map[string]any{"automation_ids": []int{1}}).Want(422).FieldError("automation_ids")
+		admin.Do("POST", "/admin/automations/run", `{`).Want(422).FieldError("body")
+		if hasTag() {
+			t.Fatal("a refused run ran the automation")
+		}
 		if got := admin.Do("POST", "/admin/automations/run", nil).Want(200).Data(); got["applied"] != 1.0 || !hasTag() {
 			t.Fatalf("run %v", got)
 		}

@@ -308,7 +308,12 @@ func TestRunEscalationsNow(t *testing.T) {
 			t.Fatalf("early run %v", got)
 		}
 		d.Clock.Advance(4 * time.Hour)
-		if got := admin.Do("POST", "/admin/escalation-rules/run", nil).Want(200).Data(); got["applied"] != 1.0 || got["failed"] != 0.0 {
+		// A run takes no fields: one that seems to choose its rules is refused, not taken for
+		// a run of them all.
+		admin.Do("POST", "/admin/escalation-rules/run", map[string]any{"rule_ids": []int{1}}).Want(422).FieldError("rule_ids")
+		admin.Do("POST", "/admin/escalation-rules/run", `[]`).Want(422).FieldError("body")
+		// The rule acts at the next run, so the refused ones ran nothing; {} is a run.
+		if got := admin.Do("POST", "/admin/escalation-rules/run", `{}`).Want(200).Data(); got["applied"] != 1.0 || got["failed"] != 0.0 {
 			t.Fatalf("run %v", got)
 		}
 		detail := agent.Do("GET", tk.path(""), nil).Want(200).Data()

@@ -107,6 +107,9 @@ func (h ruleAdmin) destroy(w http.ResponseWriter, r *http.Request, a *auth.Actor
 
 // run evaluates the rules now rather than at the next scheduled run.
 func (h ruleAdmin) run(w http.ResponseWriter, r *http.Request, a *auth.Actor) error {
+	if err := noFields(r); err != nil {
+		return err
+	}
 	res, err := h.s.Rules.RunNow(r.Context(), a, h.kind)
 	if err != nil {
 		return err

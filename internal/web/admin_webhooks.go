@@ -130,6 +130,9 @@ func (s *Server) redeliver(w http.ResponseWriter, r *http.Request, a *auth.Actor
 	if err != nil {
 		return err
 	}
+	if err := noFields(r); err != nil {
+		return err
+	}
 	q, err := s.Webhooks.Redeliver(r.Context(), a, webhookID, deliveryID)
 	if err != nil {
 		return err
@@ -141,6 +144,9 @@ func (s *Server) redeliver(w http.ResponseWriter, r *http.Request, a *auth.Actor
 func (s *Server) adminWebhookTest(w http.ResponseWriter, r *http.Request, a *auth.Actor) error {
 	id, err := pathID(r, "webhook", "Webhook")
 	if err != nil {
+		return err
+	}
+	if err := noFields(r); err != nil {
 		return err
 	}
 	q, err := s.Webhooks.SendTest(r.Context(), a, id)

@@ -286,6 +286,19 @@ func TestWebhookHostileInput(t *testing.T) {
 		if got := admin.Do("GET", path, nil).Want(200).Data(); got["url"] != ok {
 			t.Fatalf("a refused update changed the webhook: %v", got)
 		}
+		// A test event and a redelivery take no fields: one that seems to choose the event
+		// or the address is refused, not sent as something else.
+		delivery := d.insert(`INSERT INTO webhook_deliveries (webhook_id, event, message_id, attempt, status, body, created_at)
+			VALUES (?, 'ticket.created', 'msg_1', 1, 'failed', '{}', ?)`, id, d.Clock.Now())
+		jobs := d.count(`SELECT count(*) FROM river_job`)
+		admin.Do("POST", path+"/test", map[string]any{"event": "ticket.created"}).Want(422).FieldError("event")
+		admin.Do("POST", path+"/test", `{`).Want(422).FieldError("body")
+		admin.Do("POST", fmt.Sprintf("%s/deliveries/%d/redeliver", path, delivery), map[string]any{"url": "https://elsewhere.example.com/"}).Want(422).FieldError("url")
+		admin.Do("POST", fmt.Sprintf("/admin/webhooks/deliveries/%d/retry", delivery), `"now"`).Want(422).FieldError("body")
+		if n := d.count(`SELECT count(*) FROM river_job`); n != jobs {
+			t.Fatalf("refused test events and redeliveries queued %d jobs", n-jobs)
+		}
+		admin.Do("POST", path+"/test", `{}`).Want(202)
 	})
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 
@@ -183,15 +182,8 @@ func (s *Server) adminWorkflowToggle(w http.ResponseWriter, r *http.Request, a *
 		Active   *bool `json:"active"`
 		IsActive *bool `json:"is_active"`
 	}
-	raw, err := io.ReadAll(r.Body)
-	if err != nil {
-		return invalid("body", "The request body could not be read.")
-	}
-	if len(bytes.TrimSpace(raw)) > 0 {
-		r.Body = io.NopCloser(bytes.NewReader(raw))
-		if err := decode(r, &body); err != nil {
-			return err
-		}
+	if err := decodeOptional(r, &body); err != nil {
+		return err
 	}
 	active := body.Active
 	if active == nil {

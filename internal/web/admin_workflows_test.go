@@ -287,6 +287,14 @@ func TestHostileWorkflows(t *testing.T) {
 		if n := d.count(`SELECT count(*) FROM audit_logs`); n != audits {
 			t.Fatalf("refused requests wrote %d audit entries", n-audits)
 		}
+		// The toggle's body is optional, yet refused like any other: a body past the limit was
+		// a 422 saying it "could not be read".
+		huge := `{"active": false, "x": "` + strings.Repeat("a", 1<<20) + `"}`
+		for _, method := range []string{"PUT", "POST"} {
+			admin.Do(method, workflowPath(id)+"/toggle", huge).Want(413)
+			admin.Do(method, workflowPath(id)+"/toggle", `{"active": false`).Want(422).FieldError("body")
+			admin.Do(method, workflowPath(id)+"/toggle", map[string]any{"enabled": false}).Want(422).FieldError("enabled")
+		}
 		if after := admin.Do("GET", workflowPath(id), nil).Want(200).Body; string(after) != string(before) {
 			t.Fatalf("refused updates changed the workflow:\n%s\n%s", before, after)
 		}

@@ -52,6 +52,9 @@ func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request, _ *auth.Acto
 
 // apiAuthValidate tells a client whom its token acts as and what it may do now.
 func (s *Server) apiAuthValidate(w http.ResponseWriter, r *http.Request, a *auth.Actor) error {
+	if err := noFields(r); err != nil {
+		return err
+	}
 	t, err := s.Auth.Token(r.Context(), a)
 	if err != nil {
 		return err

@@ -47,6 +47,10 @@ func TestAPIHostileInput(t *testing.T) {
 		}
 		nul := "a\x00b"
 		calls = append(calls,
+			// Validating a token takes no fields: a body that seems to name another token is
+			// refused rather than answered for the caller's own.
+			call{"POST", "/auth/validate", map[string]any{"token": "x"}, 422, "token"},
+			call{"POST", "/auth/validate", `{`, 422, "body"},
 			call{"POST", "/tickets", map[string]any{"description": "x"}, 422, "subject"},
 			call{"POST", "/tickets", map[string]any{"subject": "   ", "description": "x"}, 422, "subject"},
 			call{"POST", "/tickets", map[string]any{"subject": nul, "description": "x"}, 422, "subject"},
@@ -131,6 +135,8 @@ func TestAPIHostileInput(t *testing.T) {
 			"/tickets?search=%00":                         "search",
 			"/tickets?created_after=yesterday":            "created_after",
 			"/tickets?created_before=2026-13-01":          "created_before",
+			"/tickets?created_after=0000-01-01":           "created_after", // no year 0 in PostgreSQL
+			"/tickets?created_after=0000-12-31T23:00:00Z": "created_after",
 			"/tickets?sort=password_hash":                 "sort",
 			"/tickets?direction=sideways":                 "direction",
 			"/agents?page=abc":                            "page",

@@ -123,6 +123,11 @@ func TestAuditLogHostileFilters(t *testing.T) {
 			"per_page=101": "per_page",
 			"per_page=-1":  "per_page",
 			"date_from=2026-03-01T10:00:00&date_to=tomorrow": "date_from",
+			// Years 1 to 9999 only: year 0 was a 500 on PostgreSQL, which has none, and year
+			// 10000 sorts before 2026 in SQLite's text.
+			"date_from=0000-01-01":              "date_from",
+			"date_to=0000-12-31T23:00:00Z":      "date_to",
+			"date_to=9999-12-31T23:00:00-05:00": "date_to",
 		}
 		for query, field := range bad {
 			admin.Do("GET", "/admin/audit-logs?"+query, nil).Want(422).FieldError(field)

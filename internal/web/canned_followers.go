@@ -1,8 +1,6 @@
 package web
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 
 	"github.com/escalated-dev/escalated-go/internal/auth"
@@ -101,7 +99,7 @@ func (s *Server) ticketFollow(w http.ResponseWriter, r *http.Request, a *auth.Ac
 	if err != nil {
 		return err
 	}
-	if err := decodeOptional(r, &struct{}{}); err != nil {
+	if err := noFields(r); err != nil {
 		return err
 	}
 	st, err := s.Tickets.ToggleFollow(r.Context(), a, id)
@@ -117,17 +115,4 @@ func followMessage(d map[string]any) string {
 		return "You are following this ticket."
 	}
 	return "You are no longer following this ticket."
-}
-
-// decodeOptional is decode for a body that may be left out: an empty body is {}.
-func decodeOptional(r *http.Request, dst any) error {
-	b, err := io.ReadAll(r.Body)
-	if err != nil {
-		return jsonError(err)
-	}
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil
-	}
-	r.Body = io.NopCloser(bytes.NewReader(b))
-	return decode(r, dst)
 }

@@ -196,7 +196,7 @@ func (s *Server) agentTicketTagRemove(w http.ResponseWriter, r *http.Request, a 
 	if err != nil {
 		return err
 	}
-	t, err := s.Tickets.RemoveTags(r.Context(), a, id, []int64{tagID})
+	t, err := s.Tickets.RemoveTag(r.Context(), a, id, tagID)
 	if err != nil {
 		return err
 	}

@@ -111,6 +111,9 @@ func (s *Server) customerStatus(w http.ResponseWriter, r *http.Request, a *auth.
 	if err != nil {
 		return err
 	}
+	if err := noFields(r); err != nil {
+		return err
+	}
 	t, err := s.Tickets.ChangeStatusAsRequester(r.Context(), a, id, status)
 	if err != nil {
 		return err

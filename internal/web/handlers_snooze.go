@@ -34,6 +34,9 @@ func (s *Server) ticketUnsnooze(w http.ResponseWriter, r *http.Request, a *auth.
 	if err != nil {
 		return err
 	}
+	if err := noFields(r); err != nil {
+		return err
+	}
 	t, err := s.Tickets.Unsnooze(r.Context(), a, id)
 	if err != nil {
 		return err

@@ -16,6 +16,9 @@ func (s *Server) twoFactorShow(w http.ResponseWriter, r *http.Request, a *auth.A
 
 // twoFactorSetup starts enrolment: the answer holds the secret and its QR code, shown once.
 func (s *Server) twoFactorSetup(w http.ResponseWriter, r *http.Request, a *auth.Actor) error {
+	if err := noFields(r); err != nil {
+		return err
+	}
 	e, err := s.TwoFactor.Setup(r.Context(), a)
 	if err != nil {
 		return err

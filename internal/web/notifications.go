@@ -59,6 +59,9 @@ func (s *Server) notificationRead(w http.ResponseWriter, r *http.Request, a *aut
 	if err != nil {
 		return err
 	}
+	if err := noFields(r); err != nil {
+		return err
+	}
 	n, err := s.Notifications.MarkRead(r.Context(), a, id)
 	if err != nil {
 		return err
@@ -67,6 +70,9 @@ func (s *Server) notificationRead(w http.ResponseWriter, r *http.Request, a *aut
 }
 
 func (s *Server) notificationReadAll(w http.ResponseWriter, r *http.Request, a *auth.Actor) error {
+	if err := noFields(r); err != nil {
+		return err
+	}
 	n, err := s.Notifications.MarkAllRead(r.Context(), a)
 	if err != nil {
 		return err

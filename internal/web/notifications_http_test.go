@@ -80,8 +80,12 @@ func TestNotificationHostileInput(t *testing.T) {
 		for _, id := range []string{"abc", "0", "-1", "1%20OR%201=1", "99999999999999999999"} {
 			ada.Do("POST", "/agent/notifications/"+id+"/read", nil).Want(404)
 		}
-		// The body is not read: marking all read marks the caller's own, whatever it says.
-		if got := ada.Do("POST", "/agent/notifications/read-all", map[string]any{"user_id": 1}).Want(200).Data()["marked"]; got != float64(0) {
+		// Marking all read marks the caller's own and takes no fields: one that seems to
+		// choose whose is refused by name rather than ignored.
+		ada.Do("POST", "/agent/notifications/read-all", map[string]any{"user_id": 1}).Want(422).FieldError("user_id")
+		ada.Do("POST", "/agent/notifications/read-all", `{`).Want(422).FieldError("body")
+		ada.Do("POST", "/agent/notifications/1/read", map[string]any{"read": false}).Want(422).FieldError("read")
+		if got := ada.Do("POST", "/agent/notifications/read-all", `{}`).Want(200).Data()["marked"]; got != float64(0) {
 			t.Fatalf("marked %v, want 0", got)
 		}
 	})

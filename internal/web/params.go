@@ -186,23 +186,28 @@ func idParam(v *apperr.Validation, s, field string) *int64 {
 	return &n
 }
 
-// dateParam reads a date (2006-01-02) or an RFC 3339 time. A bare date used as an upper
-// bound means the end of that day.
+// dateParam reads a date (2006-01-02) or an RFC 3339 time, in the years 1 to 9999 (UTC):
+// PostgreSQL has no year 0, and SQLite compares times as text, where year 10000 sorts first.
+// A bare date used as an upper bound means the end of that day.
 func dateParam(v *apperr.Validation, s, field string, endOfDay bool) *time.Time {
 	if s == "" {
 		return nil
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
+	t, err := time.Parse(time.RFC3339, s)
+	if err == nil {
 		t = t.UTC()
-		return &t
+	} else {
+		if t, err = time.Parse("2006-01-02", s); err != nil {
+			v.Add(field, "The "+field+" filter must be a date (YYYY-MM-DD) or an RFC 3339 time.")
+			return nil
+		}
+		if endOfDay {
+			t = t.Add(24*time.Hour - time.Microsecond)
+		}
 	}
-	t, err := time.Parse("2006-01-02", s)
-	if err != nil {
-		v.Add(field, "The "+field+" filter must be a date (YYYY-MM-DD) or an RFC 3339 time.")
+	if t.Year() < 1 || t.Year() > 9999 {
+		v.Add(field, "The "+field+" filter must fall between 0001-01-01 and 9999-12-31 (UTC).")
 		return nil
-	}
-	if endOfDay {
-		t = t.Add(24*time.Hour - time.Microsecond)
 	}
 	return &t
 }

@@ -94,6 +94,24 @@ func decode(r *http.Request, dst any) error {
 	return decodeObject(raw, dst)
 }
 
+// decodeOptional is decode for a body that may be left out: an empty body is {}.
+func decodeOptional(r *http.Request, dst any) error {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return jsonError(err)
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return decode(r, dst)
+}
+
+// noFields reads the body of a route that acts on its path alone: it may be left out or be
+// {}, and anything else is refused as decode refuses it, a field by its name, so a client
+// never believes a field it sent was used.
+func noFields(r *http.Request) error { return decodeOptional(r, &struct{}{}) }
+
 // decodeObject decodes one JSON object into dst, refusing fields dst does not have.
 func decodeObject(raw []byte, dst any) error {
 	strict := json.NewDecoder(bytes.NewReader(raw))

@@ -246,7 +246,8 @@ func TestUnknownTicketKeysAreNotFound(t *testing.T) {
 				}
 			}
 		}
-		for _, tag := range []string{"0", "-1", "x", "99999999999999999999"} {
+		// A tag id that names no tag is not found either, not a tag_ids field in error.
+		for _, tag := range []string{"0", "-1", "x", "99999999999999999999", "999999", "9223372036854775807"} {
 			agent.Do("DELETE", tk.path("/tags/"+tag), nil).Want(404)
 		}
 		if after := state(d, agent, tk); after != before {
@@ -303,5 +304,35 @@ func TestSignedOutCallersGet401(t *testing.T) {
 		anon.Do("POST", tk.own("/reply"), map[string]any{"body": "x"}).Want(401)
 		anon.Do("GET", "/agent/tickets", nil).Want(401)
 		anon.Do("POST", tk.path("/assign"), map[string]any{"agent_id": nil}).Want(401)
+	})
+}
+
+// TestTicketActionsTakeNoFields: closing, reopening and waking a ticket act on the ticket
+// alone. Their body may be left out or be {}; a field in it is refused by name, and broken
+// JSON as such, without acting, rather than ignored.
+func TestTicketActionsTakeNoFields(t *testing.T) {
+	testdesk.Each(t, func(t *testing.T, d *testdesk.Desk) {
+		customer, agent, admin := d.User("customer"), d.User("agent"), d.User("admin")
+		tk := open(customer, "Actions")
+		before := state(d, agent, tk)
+		customer.Do("POST", tk.own("/close"), map[string]any{"reason": "Fixed it myself"}).Want(422).FieldError("reason")
+		customer.Do("POST", tk.own("/close"), `{`).Want(422).FieldError("body")
+		customer.Do("POST", tk.own("/close"), `null`).Want(422).FieldError("body")
+		if after := state(d, agent, tk); after != before {
+			t.Fatalf("refused closes changed the ticket:\n before %s\n after  %s", before, after)
+		}
+		customer.Do("POST", tk.own("/close"), `{}`).Want(200)
+		customer.Do("POST", tk.own("/reopen"), map[string]any{"reason": "Broke again"}).Want(422).FieldError("reason")
+		customer.Do("POST", tk.own("/reopen"), nil).Want(200)
+
+		agent.Do("POST", tk.path("/snooze"), map[string]any{"duration_minutes": 60}).Want(200)
+		for _, path := range []string{tk.path("/unsnooze"), "/admin/tickets/" + tk.Ref + "/unsnooze"} {
+			admin.Do("POST", path, map[string]any{"until": "2026-03-02T12:00:00Z"}).Want(422).FieldError("until")
+			admin.Do("POST", path, `[]`).Want(422).FieldError("body")
+		}
+		if got := agent.Do("GET", tk.path(""), nil).Want(200).Data(); got["is_snoozed"] != true {
+			t.Fatalf("a refused wake-up woke the ticket: %v", got["is_snoozed"])
+		}
+		agent.Do("POST", tk.path("/unsnooze"), `{}`).Want(200)
 	})
 }

@@ -156,6 +156,11 @@ func TestTwoFactorSettings(t *testing.T) {
 			t.Fatalf("status before = %v", st)
 		}
 		light.Do("POST", "/admin/settings/two-factor/confirm", map[string]any{"code": "123456"}).Want(409)
+		// Setup makes its own secret and takes no fields: one sent is refused, not replaced.
+		light.Do("POST", "/admin/settings/two-factor/setup", map[string]any{"secret": "JBSWY3DPEHPK3PXP"}).Want(422).FieldError("secret")
+		if st := light.Do("GET", "/admin/settings/two-factor", nil).Want(200).Data(); st["pending"] != false {
+			t.Fatalf("status after a refused setup = %v", st)
+		}
 		setup := light.Do("POST", "/admin/settings/two-factor/setup", nil).Want(200).Data()
 		secret, _ := setup["secret"].(string)
 		if uri, _ := setup["otpauth_uri"].(string); !strings.HasPrefix(uri, "otpauth://totp/") || !strings.Contains(uri, "secret="+secret) {
