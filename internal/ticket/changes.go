@@ -371,7 +371,11 @@ func (s *Service) RemoveTag(ctx context.Context, actor *auth.Actor, ticketID, ta
 		return nil, err
 	}
 	return s.mutate(ctx, actor, ticketID, tagAction(false), func(ctx context.Context, tx bun.Tx, t *Ticket, c *change) error {
-		if !exists(ctx, tx, "tags", tagID) {
+		found, err := exists(ctx, tx, "tags", tagID)
+		if err != nil {
+			return err
+		}
+		if !found {
 			return apperr.NotFound("Tag")
 		}
 		return changeTags(ctx, tx, t, c, []int64{tagID}, false)

@@ -245,22 +245,36 @@ func guestRequester(ctx context.Context, tx bun.Tx, actor *auth.Actor, t *Ticket
 // is a 422 naming the field rather than a foreign-key failure.
 func checkRefs(ctx context.Context, db bun.IDB, departmentID, userID *int64, tagIDs []int64) error {
 	var v apperr.Validation
-	if departmentID != nil && !exists(ctx, db, "departments", *departmentID) {
-		v.Add("department_id", "The selected department_id is invalid.")
+	check := func(table string, id int64, field, msg string) error {
+		found, err := exists(ctx, db, table, id)
+		if err == nil && !found {
+			v.Add(field, msg)
+		}
+		return err
 	}
-	if userID != nil && !exists(ctx, db, "users", *userID) {
-		v.Add("requester_id", "The selected requester_id is invalid.")
+	if departmentID != nil {
+		if err := check("departments", *departmentID, "department_id", "The selected department_id is invalid."); err != nil {
+			return err
+		}
+	}
+	if userID != nil {
+		if err := check("users", *userID, "requester_id", "The selected requester_id is invalid."); err != nil {
+			return err
+		}
 	}
 	for _, id := range tagIDs {
-		if !exists(ctx, db, "tags", id) {
-			v.Addf("tag_ids", "Tag %d does not exist.", id)
+		if err := check("tags", id, "tag_ids", fmt.Sprintf("Tag %d does not exist.", id)); err != nil {
+			return err
 		}
 	}
 	return v.Err()
 }
 
-func exists(ctx context.Context, db bun.IDB, table string, id int64) bool {
+// exists reports whether table has a row with id. A failed look-up is an error, never "no".
+func exists(ctx context.Context, db bun.IDB, table string, id int64) (bool, error) {
 	var n int
-	err := db.NewRaw(`SELECT count(*) FROM `+table+` WHERE id = ?`, id).Scan(ctx, &n)
-	return err == nil && n > 0
+	if err := db.NewRaw(`SELECT count(*) FROM `+table+` WHERE id = ?`, id).Scan(ctx, &n); err != nil {
+		return false, fmt.Errorf("ticket: look up %s %d: %w", table, id, err)
+	}
+	return n > 0, nil
 }

@@ -38,3 +38,6 @@ func (s *Service) CreateBatches() (batches, largest int) {
 	defer s.creates.mu.Unlock()
 	return s.creates.batches, s.creates.largest
 }
+
+// CheckRefs is checkRefs: references to rows that do not exist as validation errors.
+var CheckRefs = checkRefs
