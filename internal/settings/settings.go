@@ -265,7 +265,7 @@ func decode(sp spec, raw json.RawMessage) (any, error) {
 		if sp.pattern != nil && !sp.pattern.MatchString(str) {
 			return nil, fmt.Errorf("has an invalid format")
 		}
-		if sp.maxLen > 0 && len(str) > sp.maxLen {
+		if sp.maxLen > 0 && utf8.RuneCountInString(str) > sp.maxLen {
 			return nil, fmt.Errorf("may not be longer than %d characters", sp.maxLen)
 		}
 		return str, nil

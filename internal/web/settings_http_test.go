@@ -63,6 +63,13 @@ func TestSettingsRefuseBadInputAndOutsiders(t *testing.T) {
 			t.Fatalf("csat_scale = %v after a refused update, want 5", got["csat_scale"])
 		}
 		admin.Do("POST", "/admin/settings", `{"widget_greeting": "`+strings.Repeat("é", 600)+`"`).Want(422)
+		// The limit counts characters, not bytes: 500 two-byte letters fit, 501 do not.
+		greeting := strings.Repeat("é", 500)
+		admin.Do("POST", "/admin/settings", map[string]any{"widget_greeting": greeting}).Want(200)
+		if got := admin.Do("GET", "/admin/settings", nil).Want(200).Data(); got["widget_greeting"] != greeting {
+			t.Fatalf("widget_greeting = %q, want 500 × é", got["widget_greeting"])
+		}
+		admin.Do("POST", "/admin/settings", map[string]any{"widget_greeting": greeting + "é"}).Want(422).FieldError("widget_greeting")
 
 		d.User("agent").Do("POST", "/admin/settings", map[string]any{"csat_scale": 3}).Want(403)
 		d.User("customer").Do("GET", "/admin/settings", nil).Want(403)
