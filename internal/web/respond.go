@@ -112,14 +112,46 @@ func decodeOptional(r *http.Request, dst any) error {
 // never believes a field it sent was used.
 func noFields(r *http.Request) error { return decodeOptional(r, &struct{}{}) }
 
-// decodeObject decodes one JSON object into dst, refusing fields dst does not have.
+// decodeObject decodes one JSON object into dst, refusing fields dst does not have and
+// fields given twice.
 func decodeObject(raw []byte, dst any) error {
+	if field := repeatedField(raw); field != "" {
+		return apperr.Invalid(field, fmt.Sprintf("The %s field is given more than once.", field))
+	}
 	strict := json.NewDecoder(bytes.NewReader(raw))
 	strict.DisallowUnknownFields()
 	if err := strict.Decode(dst); err != nil {
 		return jsonError(err)
 	}
 	return nil
+}
+
+// repeatedField names a field the JSON object raw gives twice, ignoring case as decoding
+// does: decoding would keep the last value and silently drop the first. Only the object's own
+// fields are checked; malformed JSON is left for decoding to refuse.
+func repeatedField(raw []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		name, ok := t.(string)
+		if err != nil || !ok {
+			return ""
+		}
+		key := strings.ToLower(name)
+		if seen[key] {
+			return name
+		}
+		seen[key] = true
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return ""
+		}
+	}
+	return ""
 }
 
 func jsonError(err error) error {
