@@ -376,3 +376,67 @@ func (l *logWatch) Write(p []byte) (int, error) {
 	}
 	return l.syncBuffer.Write(p)
 }
+
+// TestServeTakesTheConfigFileThenTheEnvironment: serve reads the file ESCALATED_CONFIG names,
+// then the environment, which wins. The desk answers under the file's route_prefix, and new
+// tickets take its reference prefix and the environment's default priority.
+func TestServeTakesTheConfigFileThenTheEnvironment(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		file := filepath.Join(t.TempDir(), "desk.json")
+		if err := os.WriteFile(file, []byte(`{"route_prefix": "help", "ticket_reference_prefix": "HD", "default_priority": "low"}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s := start(t, env(t, url, "ESCALATED_CONFIG", file, "ESCALATED_DEFAULT_PRIORITY", "urgent",
+			"ESCALATED_ADMIN_EMAIL", "boss@example.test", "ESCALATED_ADMIN_PASSWORD", "a long admin password"))
+		root, ok := strings.CutSuffix(s.URL, "/help")
+		if !ok {
+			t.Fatalf("serving at %s, want the route prefix /help", s.URL)
+		}
+		if status, body := getJSON(t, http.DefaultClient, s.URL+"/healthz"); status != http.StatusOK || body["status"] != "ok" {
+			t.Fatalf("GET /help/healthz = %d %v", status, body)
+		}
+		res, err := http.Get(root + "/support/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusNotFound {
+			t.Fatalf("GET /support/healthz under prefix help = %d, want 404", res.StatusCode)
+		}
+		noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		res, err = noFollow.Get(root + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/help" {
+			t.Fatalf("GET / = %d to %q, want 302 to /help", res.StatusCode, res.Header.Get("Location"))
+		}
+
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar}
+		post := func(path, body string) (int, map[string]any) {
+			t.Helper()
+			req, _ := http.NewRequest("POST", s.URL+path, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json")
+			res, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var m map[string]any
+			json.NewDecoder(res.Body).Decode(&m)
+			return res.StatusCode, m
+		}
+		if status, body := post("/login", `{"email":"boss@example.test","password":"a long admin password"}`); status != http.StatusOK {
+			t.Fatalf("sign in under /help: %d %v", status, body)
+		}
+		status, body := post("/agent/tickets", `{"subject":"Printer","description":"Out of toner","requester_email":"ann@example.test"}`)
+		tk, _ := body["data"].(map[string]any)
+		if ref, _ := tk["reference"].(string); status != http.StatusCreated || !strings.HasPrefix(ref, "HD-") || tk["priority"] != "urgent" {
+			t.Fatalf("new ticket = %d %v, want reference HD-… and priority urgent", status, body)
+		}
+		s.Stop(t)
+	})
+}
