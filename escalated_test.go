@@ -156,3 +156,38 @@ func TestEmbeddedDeskRefusesADeactivatedUser(t *testing.T) {
 		}
 	})
 }
+
+// TestEmbeddedDeskKeepsHostUsersApart: over HTTP, a host user whose email another host user's
+// account already has gets a 409 and reaches nothing of theirs; a host user without an email
+// still works the desk under a stand-in address.
+func TestEmbeddedDeskKeepsHostUsersApart(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, url string) {
+		host := &hostApp{users: map[string]escalated.HostUser{
+			"u1": {ExternalID: "u1", Name: "Alice", Email: "alice@host.test", Role: "customer"},
+			"u5": {ExternalID: "u5", Name: "Mallory", Email: "Alice@Host.test", Role: "customer"},
+			"u6": {ExternalID: "u6", Name: "No Mail", Role: "customer"},
+		}}
+		_, do := serveEmbedded(t, url, host)
+		code, body := do("u1", "POST", "/tickets", `{"subject":"Invoice","description":"Wrong amount"}`)
+		if code != 201 {
+			t.Fatalf("alice creates: %d %v", code, body)
+		}
+		ref := body["data"].(map[string]any)["reference"].(string)
+		for _, req := range [][2]string{{"GET", "/tickets"}, {"GET", "/tickets/" + ref}} {
+			if code, body := do("u5", req[0], req[1], ""); code != 409 || body["message"] == nil {
+				t.Fatalf("a second host user with alice's email: %s %s = %d %v, want 409 {message}", req[0], req[1], code, body)
+			}
+		}
+		if code, body := do("u6", "POST", "/tickets", `{"subject":"Hello","description":"No email here"}`); code != 201 {
+			t.Fatalf("a host user without an email creates: %d %v", code, body)
+		}
+		code, body = do("u6", "GET", "/me", "")
+		me, _ := body["data"].(map[string]any)
+		if email, _ := me["email"].(string); code != 200 || email == "" || strings.EqualFold(email, "alice@host.test") {
+			t.Fatalf("the email-less host user: %d %v, want a stand-in address", code, body)
+		}
+		if code, body := do("u6", "GET", "/tickets", ""); code != 200 || len(body["data"].([]any)) != 1 {
+			t.Fatalf("the email-less host user lists: %d %v, want their one ticket", code, body)
+		}
+	})
+}
