@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -97,5 +100,49 @@ func TestSessionInUseOutlivesTheIdleTimeout(t *testing.T) {
 				t.Fatalf("at %v: %d, Set-Cookie %q", d.Clock.Now(), res.Status, res.Header.Values("Set-Cookie"))
 			}
 		}
+	})
+}
+
+// TestSessionsAndPasswordsAreStoredHashed: the database holds a session only under the SHA-256
+// of its cookie's token and a password only as an argon2id hash; signing out removes the
+// session row, and the old cookie reaches nothing.
+func TestSessionsAndPasswordsAreStoredHashed(t *testing.T) {
+	eachWithSQL(t, func(t *testing.T, d *sqlDesk) {
+		agent := d.User("agent")
+		res := d.Anonymous().Do("POST", "/login", map[string]any{"email": agent.Email, "password": testdesk.Password}).Want(200)
+		var token string
+		for _, c := range (&http.Response{Header: res.Header}).Cookies() {
+			if c.Name == "escalated_session" {
+				token = c.Value
+			}
+		}
+		if len(token) < 32 {
+			t.Fatalf("session cookie token %q", token)
+		}
+		sum := sha256.Sum256([]byte(token))
+		if n := d.count(`SELECT count(*) FROM sessions WHERE token_hash = ?`, hex.EncodeToString(sum[:])); n != 1 {
+			t.Fatalf("sessions under the token's SHA-256: %d, want 1", n)
+		}
+		if n := d.count(`SELECT count(*) FROM sessions WHERE token_hash = ?`, token); n != 0 {
+			t.Fatalf("sessions under the plain token: %d, want 0", n)
+		}
+		var hash string
+		if err := d.db.R.NewRaw(`SELECT password_hash FROM users WHERE id = ?`, agent.ID).Scan(t.Context(), &hash); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(hash, "$argon2id$") || strings.Contains(hash, testdesk.Password) {
+			t.Fatalf("stored password %q, want an argon2id hash", hash)
+		}
+
+		c := d.Anonymous()
+		c.Header.Set("Cookie", "escalated_session="+token)
+		c.Do("GET", "/me", nil).Want(200)
+		c.Do("POST", "/logout", nil).Want(200, 204)
+		if n := d.count(`SELECT count(*) FROM sessions WHERE token_hash = ?`, hex.EncodeToString(sum[:])); n != 0 {
+			t.Fatalf("sessions left after signing out: %d", n)
+		}
+		replay := d.Anonymous()
+		replay.Header.Set("Cookie", "escalated_session="+token)
+		replay.Do("GET", "/me", nil).Want(401)
 	})
 }
