@@ -78,3 +78,26 @@ func TestDeskSweepsSLABySchedule(t *testing.T) {
 		}
 	})
 }
+
+// TestDeskRunsAutomationsBySchedule: nobody presses "run now"; once the desk runs, its
+// minutely job applies the automation whose hours have passed, as the system.
+func TestDeskRunsAutomationsBySchedule(t *testing.T) {
+	testdesk.Each(t, func(t *testing.T, d *testdesk.Desk) {
+		admin, agent, customer := d.User("admin"), d.User("agent"), d.User("customer")
+		tk := open(customer, "Nudge me")
+		admin.Do("POST", "/admin/automations", map[string]any{
+			"name":       "Nudge unassigned",
+			"conditions": []map[string]any{{"field": "assigned", "value": "unassigned"}, {"field": "hours_since_created", "operator": ">", "value": 1}},
+			"actions":    []map[string]any{{"type": "change_priority", "value": "high"}},
+		}).Want(201)
+		d.Clock.Advance(2 * time.Hour)
+
+		running(t, d)
+		eventually(t, "the automation", func() bool {
+			return agent.Do("GET", tk.path(""), nil).Want(200).Data()["priority"] == "high"
+		})
+		if got := activityTypes(agent, tk); len(got) != 1 || got[0] != "priority_changed" {
+			t.Fatalf("activities %v", got)
+		}
+	})
+}
