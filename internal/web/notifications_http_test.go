@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/escalated-dev/escalated-go/internal/testdesk"
@@ -87,6 +88,36 @@ func TestNotificationHostileInput(t *testing.T) {
 		ada.Do("POST", "/agent/notifications/1/read", map[string]any{"read": false}).Want(422).FieldError("read")
 		if got := ada.Do("POST", "/agent/notifications/read-all", `{}`).Want(200).Data()["marked"]; got != float64(0) {
 			t.Fatalf("marked %v, want 0", got)
+		}
+	})
+}
+
+// TestWorkflowNotificationsReachTheInbox: a workflow's send_notification, run by the desk's
+// background work, leaves a notification in the named agent's inbox, counted in the header,
+// and in nobody else's.
+func TestWorkflowNotificationsReachTheInbox(t *testing.T) {
+	testdesk.Each(t, func(t *testing.T, d *testdesk.Desk) {
+		admin, ada, bo, cy := d.User("admin"), d.User("agent"), d.User("agent"), d.User("customer")
+		admin.Do("POST", "/admin/workflows", map[string]any{
+			"name": "Tell Ada of new tickets", "trigger": "ticket.created",
+			"actions": []map[string]any{{"type": "send_notification", "value": map[string]any{"recipients": []int64{ada.ID}, "message": "A new one."}}},
+		}).Want(201)
+		running(t, d)
+		tk := open(cy, "Kettle leaks")
+		var rows []any
+		eventually(t, "the workflow's notification", func() bool {
+			rows = ada.Do("GET", "/agent/notifications", nil).Want(200).JSON()["data"].([]any)
+			return len(rows) > 0
+		})
+		n := rows[0].(map[string]any)
+		if len(rows) != 1 || n["type"] != "workflow" || n["read_at"] != nil || !strings.Contains(fmt.Sprint(n["data"]), tk.Ref) {
+			t.Fatalf("ada's inbox %v", rows)
+		}
+		if got := ada.Inertia("GET", "/agent/notifications", nil).Want(200).Page().Props["escalated"].(map[string]any)["unread_notifications"]; got != float64(1) {
+			t.Fatalf("header count %v, want 1", got)
+		}
+		if got := bo.Do("GET", "/agent/notifications", nil).Want(200).JSON()["total"]; got != float64(0) {
+			t.Fatalf("bo sees %v notifications, want none", got)
 		}
 	})
 }
