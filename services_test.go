@@ -2,6 +2,7 @@ package escalated_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -75,5 +76,44 @@ func TestGoServicesWorkTicketsAsTheirUser(t *testing.T) {
 		if _, _, err := d.Tokens.Create(ctx, escalated.NewAPIToken{UserEmail: "nobody@example.test", Name: "x", Abilities: []string{"*"}}); !apperr.Is(err, apperr.KindNotFound) {
 			t.Fatalf("a token for an unknown email: %v, want not found", err)
 		}
+	})
+}
+
+// A host application tells the desk's refusals apart with the public escalated.Error, as the
+// HTTP routes do by status: what is wrong with which field, what is not there, what the
+// transitions refuse and which they allow. Any other error is the desk failing.
+func TestGoServicesRefuseWithTypedErrors(t *testing.T) {
+	testdesk.Each(t, func(t *testing.T, d *testdesk.Desk) {
+		ctx := context.Background()
+		agent := d.User("agent")
+		kind := func(what string, err error, want escalated.ErrorKind) *escalated.Error {
+			t.Helper()
+			var e *escalated.Error
+			if !errors.As(err, &e) || e.Kind != want {
+				t.Fatalf("%s: %v, want an escalated.Error of kind %v", what, err, want)
+			}
+			return e
+		}
+
+		_, err := d.Tickets.Create(ctx, agent.ID, escalated.NewTicket{Description: "No subject"})
+		if e := kind("create without a subject", err, escalated.ErrValidation); len(e.Fields["subject"]) == 0 {
+			t.Fatalf("fields at fault %v, want subject", e.Fields)
+		}
+		_, err = d.Tickets.Reply(ctx, agent.ID, "ESC-99999", "Anyone there?", false)
+		kind("reply to a ticket that does not exist", err, escalated.ErrNotFound)
+
+		tk, err := d.Tickets.Create(ctx, agent.ID, escalated.NewTicket{Subject: "Printer", Description: "Jammed"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Tickets.ChangeStatus(ctx, agent.ID, tk.Reference, "closed"); err != nil {
+			t.Fatal(err)
+		}
+		_, err = d.Tickets.ChangeStatus(ctx, agent.ID, tk.Reference, "in_progress")
+		if e := kind("closed to in_progress", err, escalated.ErrConflict); !slices.Contains(e.Extra["allowed_transitions"].([]string), "reopened") {
+			t.Fatalf("allowed transitions %v, want reopened among them", e.Extra["allowed_transitions"])
+		}
+		_, err = d.Tickets.Reply(ctx, d.User("customer").ID, tk.Reference, "Not mine", false)
+		kind("a customer replying to another's ticket", err, escalated.ErrNotFound)
 	})
 }
