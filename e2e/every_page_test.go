@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -10,12 +11,16 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	escalated "github.com/escalated-dev/escalated-go"
+	"github.com/escalated-dev/escalated-go/internal/db/dbtest"
 	"github.com/escalated-dev/escalated-go/internal/testdesk"
 	"github.com/escalated-dev/escalated-go/internal/twofactor"
 	"github.com/escalated-dev/escalated-go/internal/web"
@@ -30,58 +35,85 @@ const minPageVisits = 90
 // the kind of person its guard admits (an admin for staff routes, a customer for customer
 // routes, a visitor for public ones and a guest's link, someone halfway through two-factor
 // sign-in for the challenge), on a desk with something of everything. A page fails when it
-// throws or logs a console error, answers other than 200, shows the desk's Error page or
-// "undefined"/"NaN"/"Invalid Date"/"[object Object]", or never shows its heading.
+// throws or logs a console error, misses a file of the desk (a script, a style sheet),
+// answers other than 200, shows the desk's Error page or "undefined"/"NaN"/"Invalid
+// Date"/"[object Object]", never shows its heading, or links into the desk somewhere that
+// is not found (or refused) for the person looking at it.
+//
+// The desk runs standalone (its own sign-in) on SQLite and PostgreSQL, and embedded in a host
+// that signs people in itself (WithIdentityResolver, so no sign-in or two-factor routes) on
+// SQLite: the route table, and so what the pages may link to, differs between the two.
 func TestEveryPage(t *testing.T) {
 	t.Parallel()
-	eachDesk(t, func(t *testing.T, d *testdesk.Desk) {
-		start := time.Now()
-		w := furnish(t, d)
-		setUp := time.Since(start)
-
-		visits, routes := 0, 0
-		pageOf := map[string]string{}
-		for _, rt := range d.Handler().(*web.Server).Routes() {
-			if rt.Method != http.MethodGet || rt.UI.Page == "" {
-				continue // JSON only, or a write
+	eachDesk(t, func(t *testing.T, d *testdesk.Desk) { walkEveryPage(t, d, nil) })
+	t.Run("embedded", func(t *testing.T) {
+		requireBrowser(t)
+		host := &sync.Map{}
+		d := testdesk.New(t, dbtest.SQLiteURL(t), escalated.WithIdentityResolver(func(r *http.Request) (*escalated.HostUser, error) {
+			if u, ok := host.Load(r.Header.Get(hostUserHeader)); ok {
+				hu := u.(escalated.HostUser)
+				return &hu, nil
 			}
-			routes++
-			pageOf[rt.Path] = rt.UI.Page
-			people := w.peopleFor(rt)
-			if len(people) == 0 {
-				t.Errorf("%s %s: no one to visit it as (guard %q): teach TestEveryPage who may", rt.Method, rt.Path, rt.Guard.Kind)
-				continue
-			}
-			for _, path := range w.expand(t, rt) {
-				for _, who := range people {
-					checkPage(t, who, path, rt.UI.Page)
-					visits++
-				}
-			}
-		}
-		// The queue, the inbox and the audit log narrowed, as their filters leave them.
-		for _, path := range []string{
-			"/agent/tickets?status=resolved&priority=high",
-			"/agent/tickets?search=nothing+matches+this",
-			"/agent/tickets?following=true&sort=priority&direction=desc",
-			"/agent/tickets?assigned_to=unassigned&snoozed=true",
-			"/agent/notifications?unread=true",
-			"/admin/audit-log?page=2",
-		} {
-			checkPage(t, w.admin, path, pageOf[strings.SplitN(path, "?", 2)[0]])
-			visits++
-		}
-		t.Logf("visited %d pages of %d page routes (set-up %s, walk %s)", visits, routes, setUp.Round(time.Millisecond), (time.Since(start) - setUp).Round(time.Millisecond))
-		if visits < minPageVisits {
-			t.Fatalf("visited %d pages, want at least %d: the walk skipped routes", visits, minPageVisits)
-		}
+			return nil, nil
+		}))
+		d.Clock.Set(time.Now())
+		walkEveryPage(t, d, host)
 	})
 }
 
+// hostUserHeader names the signed-in host user (by email) to the embedded desk's resolver.
+const hostUserHeader = "X-Host-User"
+
+// walkEveryPage furnishes the desk and visits every page route. host, for an embedded desk,
+// is the host application's users by email.
+func walkEveryPage(t *testing.T, d *testdesk.Desk, host *sync.Map) {
+	start := time.Now()
+	w := furnish(t, d, host)
+	setUp := time.Since(start)
+
+	visits, routes := 0, 0
+	pageOf := map[string]string{}
+	for _, rt := range d.Handler().(*web.Server).Routes() {
+		if rt.Method != http.MethodGet || rt.UI.Page == "" {
+			continue // JSON only, or a write
+		}
+		routes++
+		pageOf[rt.Path] = rt.UI.Page
+		people := w.peopleFor(rt)
+		if len(people) == 0 {
+			t.Errorf("%s %s: no one to visit it as (guard %q): teach TestEveryPage who may", rt.Method, rt.Path, rt.Guard.Kind)
+			continue
+		}
+		for _, path := range w.expand(t, rt) {
+			for _, who := range people {
+				w.checkPage(t, who, path, rt.UI.Page)
+				visits++
+			}
+		}
+	}
+	// The queue, the inbox and the audit log narrowed, as their filters leave them.
+	for _, path := range []string{
+		"/agent/tickets?status=resolved&priority=high",
+		"/agent/tickets?search=nothing+matches+this",
+		"/agent/tickets?following=true&sort=priority&direction=desc",
+		"/agent/tickets?assigned_to=unassigned&snoozed=true",
+		"/agent/notifications?unread=true",
+		"/admin/audit-log?page=2",
+	} {
+		w.checkPage(t, w.admin, path, pageOf[strings.SplitN(path, "?", 2)[0]])
+		visits++
+	}
+	t.Logf("visited %d pages of %d page routes (set-up %s, walk %s)", visits, routes, setUp.Round(time.Millisecond), (time.Since(start) - setUp).Round(time.Millisecond))
+	if visits < minPageVisits {
+		t.Fatalf("visited %d pages, want at least %d: the walk skipped routes", visits, minPageVisits)
+	}
+}
+
 // checkPage opens path as who and checks the page renders: 200, the route's component, a
-// heading, no Error page, no JavaScript error. It reports what is wrong and goes on, so one
-// run lists every broken page.
-func checkPage(t *testing.T, who *Person, path, component string) {
+// heading, no Error page, no JavaScript error, and every link into the desk that who has
+// not followed yet leads somewhere. It reports what is wrong and goes on, so one run lists
+// every broken page.
+func (w *world) checkPage(t *testing.T, who *Person, path, component string) {
 	t.Helper()
 	status := who.Visit(path)
 	got := who.rendered()
@@ -109,6 +141,9 @@ func checkPage(t *testing.T, who *Person, path, component string) {
 	// nothing running that could throw later, so it is this page's, or that one's.
 	for _, e := range who.takeJSErrors() {
 		problems = append(problems, e)
+	}
+	if dead := w.deadLinks(who); len(dead) > 0 {
+		problems = append(problems, "links that lead nowhere: "+strings.Join(dead, ", "))
 	}
 	if len(problems) > 0 {
 		shot := ""
@@ -178,22 +213,77 @@ func (p *Person) rendered() pageState {
 	}
 }
 
+// deadLinks follows, from the page, each link into the desk that who has not followed yet
+// (as the browser would, with who's cookies and headers) and returns those that do not
+// answer 200 or a redirect.
+func (w *world) deadLinks(who *Person) []string {
+	ctx, cancel := context.WithTimeout(who.ctx, stepTimeout)
+	defer cancel()
+	hrefs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...new Set([...document.querySelectorAll('a[href]')].map((a) => a.getAttribute('href')).filter((h) => h.startsWith(`+js(who.URL("/")[len(who.desk.Server.URL):])+`)))]`))
+	if err != nil {
+		return []string{"(the links could not be read: " + err.Error() + ")"}
+	}
+	if w.followed[who] == nil {
+		w.followed[who] = map[string]bool{}
+	}
+	var fresh []string
+	for _, h := range hrefs {
+		if !w.followed[who][h] {
+			w.followed[who][h] = true
+			fresh = append(fresh, h)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	dead, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(async (hrefs) => {
+		const dead = [];
+		for (const h of hrefs) {
+			const r = await fetch(h, { headers: { Accept: 'text/html', `+js(linkCheckHeader)+`: '1' }, redirect: 'manual' });
+			if (r.status !== 200 && r.type !== 'opaqueredirect') dead.push(h + ' (' + r.status + ')');
+		}
+		return dead;
+	})(`+mustJSON(fresh)+`)`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		return []string{"(the links could not be followed: " + err.Error() + ")"}
+	}
+	return dead
+}
+
+// linkCheckHeader marks deadLinks' own requests, which watched leaves to it.
+const linkCheckHeader = "X-Link-Check"
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
 // watched counts a file of the desk's page (a script, a style sheet, an image) that fails
 // to load, or answers 400 or more, among the person's JavaScript errors: the page may look
 // fine and still miss its code.
 func watched(p *Person) *Person {
 	p.t.Helper()
 	desk := p.URL("/")
+	checks := map[network.RequestID]bool{} // deadLinks' requests; events come one at a time
 	err := chromedp.Listen(p.ctx, func(ev any) {
 		var msg string
 		switch e := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			for k := range e.Request.Headers {
+				if strings.EqualFold(k, linkCheckHeader) {
+					checks[e.RequestID] = true
+				}
+			}
 		case *network.EventResponseReceived:
 			// The browser asks the host for /favicon.ico: not the desk's.
-			if e.Type != network.ResourceTypeDocument && e.Response.Status >= 400 && strings.HasPrefix(e.Response.URL, desk) {
+			if e.Type != network.ResourceTypeDocument && e.Response.Status >= 400 && strings.HasPrefix(e.Response.URL, desk) && !checks[e.RequestID] {
 				msg = fmt.Sprintf("%s answered %d", e.Response.URL, e.Response.Status)
 			}
 		case *network.EventLoadingFailed:
-			if e.Type != network.ResourceTypeDocument && !e.Canceled {
+			if e.Type != network.ResourceTypeDocument && !e.Canceled && !checks[e.RequestID] {
 				msg = fmt.Sprintf("a %s failed to load: %s", e.Type, e.ErrorText)
 			}
 		}
@@ -234,6 +324,49 @@ type world struct {
 	// params holds the values each path parameter is visited with, per area: "customer"
 	// for the customer's own routes, "" for everyone else.
 	params map[string]map[string][]string
+	// followed is, per person, the links into the desk already followed.
+	followed map[*Person]map[string]bool
+
+	d *testdesk.Desk
+	// host holds the host application's users by email when the desk is embedded.
+	host *sync.Map
+}
+
+// person creates an account with the role and opens a browser for it. On an embedded desk
+// the host application says who the browser's user is from the start.
+func (w *world) person(t *testing.T, role, name string) *Person {
+	t.Helper()
+	p := watched(NewPerson(t, w.d, role, name))
+	if w.host != nil {
+		w.host.Store(p.Email, escalated.HostUser{ExternalID: "host-" + p.Email, Name: p.Name, Email: p.Email, Role: role})
+		setHeader := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{hostUserHeader: p.Email}})
+			return err
+		})
+		if err := chromedp.Do(p.ctx, setHeader); err != nil {
+			t.Fatalf("e2e: sign %s in through the host: %v", p.Name, err)
+		}
+	}
+	return p
+}
+
+// api is an HTTP client signed in as p.
+func (w *world) api(p *Person) *testdesk.Client {
+	if w.host == nil {
+		return p.API()
+	}
+	c := w.d.Anonymous()
+	c.ID, c.Name, c.Email = p.ID, p.Name, p.Email
+	c.Header.Set(hostUserHeader, p.Email)
+	return c
+}
+
+// signIn signs p's browser in: through the desk's sign-in page, or (embedded) not at all,
+// since the host signs every request in.
+func (w *world) signIn(p *Person) {
+	if w.host == nil {
+		p.SignIn()
+	}
 }
 
 type staffMember struct {
@@ -303,7 +436,7 @@ func (w *world) expand(t *testing.T, rt web.Route) []string {
 // and a follower, one resolved, one snoozed, one past its SLA) and a guest's ticket with an
 // answer. It signs the customer and the staff in (the agent with two-factor on), and leaves
 // one more person halfway through two-factor sign-in.
-func furnish(t *testing.T, d *testdesk.Desk) *world {
+func furnish(t *testing.T, d *testdesk.Desk, host *sync.Map) *world {
 	t.Helper()
 	// Workflows and webhook deliveries run as background jobs.
 	ctx, stop := context.WithCancel(context.Background())
@@ -325,11 +458,15 @@ func furnish(t *testing.T, d *testdesk.Desk) *world {
 	}))
 	t.Cleanup(hook.Close)
 
-	w := &world{params: map[string]map[string][]string{"": {}, "customer": {}}}
-	w.admin = watched(NewPerson(t, d, "admin", "Ada Admin"))
-	w.customer = watched(NewPerson(t, d, "customer", "Cy Customer"))
+	w := &world{params: map[string]map[string][]string{"": {}, "customer": {}}, followed: map[*Person]map[string]bool{}, d: d, host: host}
+	w.admin = w.person(t, "admin", "Ada Admin")
+	w.customer = w.person(t, "customer", "Cy Customer")
 	w.visitor = watched(Visitor(t, d))
-	admin, customer, agent := w.admin.API(), w.customer.API(), d.User("agent")
+	admin, customer := w.api(w.admin), w.api(w.customer)
+	agent, err := d.Users.Create(context.Background(), escalated.NewUser{Name: "Sam Agent", Email: "sam.agent@example.test", Password: testdesk.Password, Role: "agent"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	set := func(area, name string, values ...string) {
 		w.params[area][name] = append(w.params[area][name], values...)
 	}
@@ -440,19 +577,21 @@ func furnish(t *testing.T, d *testdesk.Desk) *world {
 			len(admin.Do("GET", "/admin/webhooks/"+broken+"/deliveries", nil).Want(200).JSON()["data"].([]any)) >= 1
 	})
 
-	// Someone with two-factor on, stopped at the second step.
-	w.midSignIn = watched(NewPerson(t, d, "agent", "Tess Twofactor"))
-	enrol(t, d, w.midSignIn.API())
-	w.midSignIn.SignIn()
-	w.midSignIn.WaitPath("/two-factor/challenge")
+	// Someone with two-factor on, stopped at the second step (the desk's own sign-in only).
+	if host == nil {
+		w.midSignIn = w.person(t, "agent", "Tess Twofactor")
+		enrol(t, d, w.api(w.midSignIn))
+		w.midSignIn.SignIn()
+		w.midSignIn.WaitPath("/two-factor/challenge")
+	}
 
-	w.customer.SignIn()
+	w.signIn(w.customer)
 	for _, m := range []struct{ role, name string }{{"admin", ""}, {"agent", "Al Agent"}, {"light_agent", "Lu Light"}, {"triage", "Tri Age"}} {
 		p := w.admin
 		if m.name != "" {
-			p = watched(NewPerson(t, d, m.role, m.name))
+			p = w.person(t, m.role, m.name)
 		}
-		me := p.API().Do("GET", "/me", nil).Want(200).Data()
+		me := w.api(p).Do("GET", "/me", nil).Want(200).Data()
 		perms := map[string]bool{}
 		for _, perm := range me["permissions"].([]any) {
 			perms[perm.(string)] = true
@@ -460,11 +599,13 @@ func furnish(t *testing.T, d *testdesk.Desk) *world {
 		if len(perms) == 0 {
 			t.Fatalf("%s holds no permissions: %v", p.Name, me)
 		}
-		p.SignIn()
+		w.signIn(p)
 		w.staff = append(w.staff, staffMember{p, perms})
 	}
-	// The agent, signed in, turns two-factor on: their page shows it on.
-	enrol(t, d, w.staff[1].API())
+	if host == nil {
+		// The agent, signed in, turns two-factor on: their page shows it on.
+		enrol(t, d, w.api(w.staff[1].Person))
+	}
 	return w
 }
 
