@@ -9,9 +9,10 @@ func (s *Server) routeTable() []Route {
 	r := []Route{
 		{"GET", "/healthz", "escalated.healthz", public, s.health, noPage},
 		{"GET", "/me", "escalated.me", signedIn, s.me, noPage},
-		// The desk's front door sends each person to their home page; the built frontend's files.
+		// The desk's front door sends each person to their home page; the built frontend's
+		// files, which a sign-in owing its second factor needs to show the challenge page.
 		{"GET", "/{$}", "escalated.home", public, s.home, noPage},
-		{"GET", "/build/{path...}", "escalated.build", public, s.asset, noPage},
+		{"GET", "/build/{path...}", "escalated.build", public.alsoMidSignIn(), s.asset, noPage},
 
 		// Customers: their own tickets.
 		{"GET", "/tickets", "escalated.customer.tickets.index", signedIn, s.customerTicketIndex, page("Escalated/Customer/Index", s.customerIndexPage)},

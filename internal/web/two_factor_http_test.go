@@ -72,6 +72,11 @@ func TestTwoFactorSignIn(t *testing.T) {
 		} {
 			wantTwoFactorRequired(t, b.Do(r.method, r.path, map[string]any{}))
 		}
+		// The browser shows the challenge page, which needs the frontend's files.
+		if p := b.Inertia("GET", "/two-factor/challenge", nil).Want(200).Page(); p.Component != "Escalated/Auth/TwoFactorChallenge" {
+			t.Fatalf("challenge page %q", p.Component)
+		}
+		b.Do("GET", "/build/"+builtEntry(t), nil).Want(200)
 		b.Do("POST", "/two-factor/verify", map[string]any{"code": "000000"}).Want(422).FieldError("code")
 		b.Do("POST", "/two-factor/verify", map[string]any{}).Want(422).FieldError("code")
 		b.Do("POST", "/two-factor/verify", map[string]any{"code": 123456}).Want(422).FieldError("code")

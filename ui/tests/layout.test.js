@@ -58,6 +58,21 @@ describe('EscalatedLayout', () => {
     expect(w.find('[role="status"]').text()).not.toContain('Ticket updated.')
   })
 
+  it('links staff to their two-factor settings only when the desk signs people in itself', () => {
+    setPage({ url: '/support/agent' })
+    const own = mount(EscalatedLayout, { props: { title: 'Dashboard' } })
+    expect(own.findAll('a').filter((a) => a.text() === 'Two-factor').map((a) => a.attributes('href'))).toEqual(['/support/admin/settings/two-factor', '/support/admin/settings/two-factor'])
+
+    // Embedded in a host with its own sign-in, the desk has no two-factor routes.
+    setPage({ url: '/support/agent' })
+    for (const name of Object.keys(page.props.ziggy.routes)) {
+      if (name === 'login' || name.startsWith('escalated.admin.two-factor') || name.startsWith('escalated.two-factor')) delete page.props.ziggy.routes[name]
+    }
+    const embedded = mount(EscalatedLayout, { props: { title: 'Dashboard' } })
+    expect(embedded.text()).toContain('Ada Agent')
+    expect(embedded.findAll('a').some((a) => a.text() === 'Two-factor')).toBe(false)
+  })
+
   it('has a skip link to the main content', () => {
     setPage()
     const w = mount(EscalatedLayout, { props: { title: 'x' } })
