@@ -117,10 +117,6 @@ func (w *world) checkPage(t *testing.T, who *Person, path, component string) {
 	t.Helper()
 	status := who.Visit(path)
 	got := who.rendered()
-	if status == 0 {
-		// chromedp now and then misses the document's response; the page knows its status.
-		status = got.Status
-	}
 	var problems []string
 	if status != 200 {
 		problems = append(problems, fmt.Sprintf("HTTP status %d", status))
@@ -156,7 +152,6 @@ func (w *world) checkPage(t *testing.T, who *Person, path, component string) {
 
 // pageState is what a page shows once it has rendered.
 type pageState struct {
-	Status      int64  `json:"status"`
 	Component   string `json:"component"`
 	Heading     string `json:"heading"`
 	ErrorPage   string `json:"error"`
@@ -184,8 +179,7 @@ const renderedJS = `(() => {
 			break;
 		}
 	}
-	const status = performance.getEntriesByType('navigation')[0]?.responseStatus ?? 0;
-	return { status, component, heading, error: code ? heading + ' (' + code + ')' : '', junk: found, junkContext: context };
+	return { component, heading, error: code ? heading + ' (' + code + ')' : '', junk: found, junkContext: context };
 })()`
 
 // rendered waits until the page has rendered (or a JavaScript error says it will not) and
