@@ -433,15 +433,7 @@ func (w *world) expand(t *testing.T, rt web.Route) []string {
 func furnish(t *testing.T, d *testdesk.Desk, host *sync.Map) *world {
 	t.Helper()
 	// Workflows and webhook deliveries run as background jobs.
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	})
+	d.RunJobs()
 
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/broken") {

@@ -126,6 +126,20 @@ func (d *Desk) Role(slug string, perms ...string) string {
 	return slug
 }
 
+// RunJobs runs the desk's background work (Desk.Run) until the test ends, and fails the test
+// if it stops with an error.
+func (d *Desk) RunJobs() {
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	d.t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			d.t.Errorf("testdesk: run: %v", err)
+		}
+	})
+}
+
 // Anonymous returns a client that is signed in as nobody.
 func (d *Desk) Anonymous() *Client {
 	jar, _ := cookiejar.New(nil)

@@ -185,7 +185,7 @@ func TestWorkflowPages(t *testing.T) {
 		admin.Do("PUT", fmt.Sprint("/admin/workflows/", id, "/toggle"), map[string]any{"is_active": true}).Want(200)
 
 		// The run log: a ticket the workflow acts on.
-		running(t, d.Desk)
+		d.RunJobs()
 		tk := open(d.User("customer"), "Your invoice")
 		eventually(t, "the workflow's run", func() bool {
 			return admin.Do("GET", "/admin/workflows/logs", nil).Want(200).JSON()["total"] == 1.0

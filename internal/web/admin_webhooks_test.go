@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -96,14 +95,6 @@ func (r *hookReceiver) await(t *testing.T, event string, skip int) (hookRequest,
 	}
 }
 
-// runJobs runs the desk's background work until the test ends.
-func runJobs(t *testing.T, d *testdesk.Desk) {
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	t.Cleanup(func() { stop(); <-done })
-}
-
 func hookBody(url string, events ...string) map[string]any {
 	return map[string]any{"url": url, "events": events}
 }
@@ -113,7 +104,7 @@ func hookBody(url string, events ...string) map[string]any {
 // and notes follow; the log shows the deliveries, which an admin can send again.
 func TestWebhookEndToEnd(t *testing.T) {
 	testdesk.Each(t, func(t *testing.T, d *testdesk.Desk) {
-		runJobs(t, d)
+		d.RunJobs()
 		r := newHookReceiver(t)
 		admin, agent, customer := d.User("admin"), d.User("agent"), d.User("customer")
 		admin.Do("POST", "/admin/settings", map[string]any{"webhook_allowed_hosts": []string{r.hostPort()}}).Want(200)

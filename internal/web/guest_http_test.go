@@ -343,7 +343,7 @@ func TestGuestRateLimits(t *testing.T) {
 // Webhooks fire for a guest's ticket and reply as for anyone's.
 func TestGuestWebhooks(t *testing.T) {
 	testdesk.Each(t, func(t *testing.T, d *testdesk.Desk) {
-		runJobs(t, d)
+		d.RunJobs()
 		r := newHookReceiver(t)
 		admin := d.User("admin")
 		admin.Do("POST", "/admin/settings", map[string]any{"webhook_allowed_hosts": []string{r.hostPort()}}).Want(200)

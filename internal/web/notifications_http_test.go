@@ -102,7 +102,7 @@ func TestWorkflowNotificationsReachTheInbox(t *testing.T) {
 			"name": "Tell Ada of new tickets", "trigger": "ticket.created",
 			"actions": []map[string]any{{"type": "send_notification", "value": map[string]any{"recipients": []int64{ada.ID}, "message": "A new one."}}},
 		}).Want(201)
-		running(t, d)
+		d.RunJobs()
 		tk := open(cy, "Kettle leaks")
 		var rows []any
 		eventually(t, "the workflow's notification", func() bool {

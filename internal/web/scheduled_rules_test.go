@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -21,10 +20,7 @@ func TestDeskRunsEscalationRulesBySchedule(t *testing.T) {
 		}).Want(201)
 		d.Clock.Advance(3 * time.Hour)
 
-		ctx, stop := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- d.Run(ctx) }()
-		defer func() { stop(); <-done }()
+		d.RunJobs()
 
 		// The minutely job runs as soon as the desk starts; wait for its work.
 		deadline := time.Now().Add(20 * time.Second)
@@ -51,10 +47,7 @@ func TestDeskSweepsSLABySchedule(t *testing.T) {
 		}
 		d.Clock.Advance(3 * time.Hour)
 
-		ctx, stop := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- d.Run(ctx) }()
-		defer func() { stop(); <-done }()
+		d.RunJobs()
 
 		deadline := time.Now().Add(20 * time.Second)
 		for {
@@ -92,7 +85,7 @@ func TestDeskRunsAutomationsBySchedule(t *testing.T) {
 		}).Want(201)
 		d.Clock.Advance(2 * time.Hour)
 
-		running(t, d)
+		d.RunJobs()
 		eventually(t, "the automation", func() bool {
 			return agent.Do("GET", tk.path(""), nil).Want(200).Data()["priority"] == "high"
 		})

@@ -152,10 +152,7 @@ func TestSnoozedTicketWakesByItself(t *testing.T) {
 			t.Fatal("a snooze that ran out still shows")
 		}
 
-		ctx, stop := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- d.Run(ctx) }()
-		defer func() { stop(); <-done }()
+		d.RunJobs()
 
 		deadline := time.Now().Add(20 * time.Second)
 		for agent.Do("GET", tk.path(""), nil).Want(200).Data()["snoozed_until"] != nil {

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,19 +8,6 @@ import (
 
 	"github.com/escalated-dev/escalated-go/internal/testdesk"
 )
-
-// running starts the desk's background work until the test ends.
-func running(t *testing.T, d *testdesk.Desk) {
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	})
-}
 
 // eventually waits for cond, which the desk's jobs make true within about a second.
 func eventually(t *testing.T, what string, cond func() bool) {
@@ -68,7 +54,7 @@ func TestWorkflowsAreEventDriven(t *testing.T) {
 		second := idOf(admin.Do("POST", "/admin/workflows", replied).Want(201))
 
 		// triggered_by: events — the desk's background work runs them when they happen.
-		running(t, d.Desk)
+		d.RunJobs()
 		tk := open(customer, "Where is my parcel?")
 		eventually(t, "the ticket.created workflow", func() bool {
 			return len(agent.Do("GET", tk.path(""), nil).Want(200).Data()["tags"].([]any)) == 1
@@ -109,7 +95,7 @@ func TestWorkflowLogsArePaginated(t *testing.T) {
 		other := idOf(admin.Do("POST", "/admin/workflows", map[string]any{
 			"name": "Replies", "trigger": "reply.created", "actions": []map[string]any{{"type": "change_priority", "value": "low"}},
 		}).Want(201))
-		running(t, d.Desk)
+		d.RunJobs()
 		var last ticket
 		for i := range 27 {
 			subject := fmt.Sprintf("Question %d", i)
@@ -164,7 +150,7 @@ func TestDeskClosesResolvedTicketsByItself(t *testing.T) {
 		d.Clock.Advance(3 * 24 * time.Hour)
 		move(agent, recent, "resolved")
 
-		running(t, d)
+		d.RunJobs()
 		eventually(t, "auto-close", func() bool {
 			return agent.Do("GET", old.path(""), nil).Want(200).Data()["status"] == "closed"
 		})
@@ -203,7 +189,7 @@ func TestWorkflowSendsASignedWebhook(t *testing.T) {
 			}
 		}
 
-		runJobs(t, d)
+		d.RunJobs()
 		tk := open(customer, "Tell them")
 		got, body := r.await(t, "ticket.created", 0)
 		if !got.EscalatedOK || !got.StandardOK {
