@@ -91,13 +91,17 @@ func (v *Validation) Addf(field, format string, args ...any) {
 // Has reports whether field already has a problem.
 func (v *Validation) Has(field string) bool { return len(v.fields[field]) > 0 }
 
+// ValidText reports whether s is text the databases store: valid UTF-8 without NUL bytes
+// (PostgreSQL refuses NUL in text and in JSON alike).
+func ValidText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
 // CheckText validates a text field: valid UTF-8 without NUL bytes, within max characters
 // and, when required, not blank.
 func (v *Validation) CheckText(field, value string, required bool, max int) {
 	switch {
 	case required && strings.TrimSpace(value) == "":
 		v.Addf(field, "The %s field is required.", field)
-	case !utf8.ValidString(value) || strings.ContainsRune(value, 0):
+	case !ValidText(value):
 		v.Addf(field, "The %s field contains invalid characters.", field)
 	case utf8.RuneCountInString(value) > max:
 		v.Addf(field, "The %s field may not be greater than %d characters.", field, max)

@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/uptrace/bun"
@@ -258,8 +257,7 @@ func decode(sp spec, raw json.RawMessage) (any, error) {
 			}
 			return nil, fmt.Errorf("must be one of %v", sp.oneOf)
 		}
-		// NUL is not text: PostgreSQL refuses it, in the audit row's JSON as anywhere.
-		if !utf8.ValidString(str) || strings.ContainsRune(str, 0) {
+		if !apperr.ValidText(str) {
 			return nil, fmt.Errorf("contains invalid characters")
 		}
 		if sp.pattern != nil && !sp.pattern.MatchString(str) {
